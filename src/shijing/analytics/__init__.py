@@ -1,0 +1,1 @@
+"""Analytics: repurchase, cohorts, forecasts and measured uplift."""

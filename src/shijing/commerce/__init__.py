@@ -1,0 +1,1 @@
+"""Commerce: shops, catalogue, creators, live sessions, orders, payments, shipping, after-sales."""

@@ -1,0 +1,1 @@
+"""Core: settings, database, clock, money, errors, events. Knows no business domain."""

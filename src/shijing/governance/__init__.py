@@ -1,0 +1,1 @@
+"""Governance: rule book, cases, penalties, appeals and the creators' covenant."""

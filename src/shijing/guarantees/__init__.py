@@ -1,0 +1,1 @@
+"""Trust Purchase (信任购): guarantee catalogue, enrolment and badge, coverage and claims."""

@@ -1,0 +1,1 @@
+"""Integrity: detection of brushing, fake reviews and return abuse; produces flags."""

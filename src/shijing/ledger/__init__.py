@@ -1,0 +1,1 @@
+"""Double-entry ledger: accounts and balanced postings in integer fen. Knows money, not business."""

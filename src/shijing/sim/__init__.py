@@ -1,0 +1,1 @@
+"""The marketplace simulator: agents on a simulated clock acting through the services."""

@@ -1,0 +1,1 @@
+"""Traffic: public and followers feeds, and how trust shapes ranking."""

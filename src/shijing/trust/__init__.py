@@ -1,0 +1,1 @@
+"""Trust scores: definitions, the daily scoring pipeline and explanations."""

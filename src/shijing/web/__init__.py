@@ -1,0 +1,1 @@
+"""Web: the FastAPI application, pages and the live-room hub."""

@@ -1,0 +1,107 @@
+"""The application factory: one FastAPI app serving the API under /api/v1 and the pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from redis import Redis
+from sqlalchemy import text
+
+from shijing import __version__
+from shijing.accounts.api import router as accounts_router
+from shijing.accounts.passwords import Passwords
+from shijing.accounts.ratelimit import (
+    FailureStore,
+    LoginRateLimiter,
+    MemoryFailureStore,
+    RedisFailureStore,
+)
+from shijing.core.clock import Clock, SystemClock
+from shijing.core.db import Database
+from shijing.core.deadlines import run_due
+from shijing.core.http import DbSession
+from shijing.core.outbox import Dispatcher
+from shijing.core.settings import Settings, get_settings
+from shijing.web.errors import install_error_handlers
+from shijing.web.middleware import RequestIdMiddleware
+from shijing.web.pages.auth import router as auth_pages
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def api_router() -> APIRouter:
+    """Every domain's API under /api/v1."""
+    router = APIRouter(prefix="/api/v1")
+    router.include_router(accounts_router)
+    return router
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    redis: Redis[bytes] | None = None,
+    background: bool = False,
+) -> FastAPI:
+    """Build the app. ``background`` runs the outbox dispatcher and due deadlines in-process
+    (the embedded default); otherwise `shijing worker` does that work."""
+    settings = settings or get_settings()
+    db = db or Database.from_url(settings.database_url)
+    clock = clock or SystemClock()
+    if redis is None and settings.redis_url:
+        redis = Redis.from_url(settings.redis_url)
+    store: FailureStore = (
+        RedisFailureStore(redis) if redis is not None else MemoryFailureStore(clock)
+    )
+    dispatcher = Dispatcher(db, clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if background:
+            dispatcher.start(settings.dispatcher_poll_seconds, on_idle=lambda: run_due(db, clock))
+        try:
+            yield
+        finally:
+            if background:
+                dispatcher.stop()
+
+    app = FastAPI(
+        title="Shijing API",
+        version=__version__,
+        description="Trust-first live commerce: measured, promised, enforced, rewarded.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock
+    app.state.redis = redis
+    app.state.dispatcher = dispatcher
+    app.state.passwords = Passwords(
+        time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
+    )
+    app.state.login_limiter = LoginRateLimiter(
+        store,
+        per_account=settings.login_max_failures,
+        per_client=settings.login_max_failures * 4,
+        window_seconds=settings.login_window_seconds,
+    )
+
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz(session: DbSession) -> dict[str, Any]:
+        """Liveness and database reachability."""
+        session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": db.dialect}
+
+    app.include_router(api_router())
+    app.include_router(auth_pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,81 @@
+"""Rendering pages: Jinja2 templates with the page language, the CSRF token and the user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from shijing.core.clock import to_display
+from shijing.core.money import format_fen
+from shijing.core.settings import Settings
+from shijing.web import csrf
+from shijing.web.i18n import LANGUAGES, pick_language, translate
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.filters["fen"] = format_fen
+templates.env.filters["local_time"] = lambda d: to_display(d).strftime("%Y-%m-%d %H:%M")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    settings: Settings = request.app.state.settings
+    lang = pick_language(request)
+    values: dict[str, Any] = {
+        "lang": lang,
+        "languages": LANGUAGES,
+        "t": lambda key, **kw: translate(lang, key, **kw),
+        "csrf_token": csrf.ensure_token(request, settings.secret_key),
+        "principal": getattr(request.state, "principal", None),
+        "errors": {},
+        "values": {},
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    values.update(context or {})
+    response = templates.TemplateResponse(
+        request, template, values, status_code=status, headers=headers
+    )
+    csrf.set_cookie_if_new(request, response, secure=settings.cookie_secure)
+    return response
+
+
+def render_error_page(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    lang = pick_language(request)
+    known = translate(lang, f"error.{code}")
+    shown = known if known != f"error.{code}" else message
+    if request.headers.get("hx-request"):
+        return HTMLResponse(
+            f'<div class="error" role="alert" data-field="{field or ""}">{_escape(shown)}</div>',
+            status_code=status,
+            headers=headers,
+        )
+    return render(
+        request,
+        "error.html",
+        {"status": status, "code": code, "message": shown},
+        status=status,
+        headers=headers,
+    )
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
