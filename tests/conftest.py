@@ -13,7 +13,6 @@ os.environ.setdefault("SHIJING_LOG_JSON", "false")
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -40,8 +39,22 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_engine(tmp_root: Path) -> Engine:
-    name = f"shijing_test_{_worker()}"
+def _run_id() -> str:
+    # Several test runs may share one PostgreSQL server (developers, helpers, CI): each run and
+    # each xdist worker gets a database of its own.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"p{os.getpid()}"
+    return f"{run[:8]}_{_worker()}"
+
+
+def _drop_postgres(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _postgres_engine() -> tuple[Engine, str]:
+    name = f"shijing_test_{_run_id()}"
     try:
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -54,7 +67,7 @@ def _postgres_engine(tmp_root: Path) -> Engine:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    return create_db_engine(url, pool_size=20, max_overflow=40)
+    return create_db_engine(url, pool_size=20, max_overflow=40), name
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -62,14 +75,17 @@ def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """A migrated database for this worker and backend, created the way production does it."""
-    root = tmp_path_factory.getbasetemp()
+    pg_name = None
     if request.param == "sqlite":
-        eng = create_db_engine(f"sqlite:///{root / f'shijing-{_worker()}.sqlite'}")
+        root = tmp_path_factory.getbasetemp()
+        eng = create_db_engine(f"sqlite:///{root / f'shijing-{_run_id()}.sqlite'}")
     else:
-        eng = _postgres_engine(root)
+        eng, pg_name = _postgres_engine()
     upgrade(eng)
     yield eng
     eng.dispose()
+    if pg_name is not None:
+        _drop_postgres(pg_name)
 
 
 @pytest.fixture
