@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shijing.accounts import service as accounts
 from shijing.accounts.models import Role, User
 from shijing.accounts.passwords import Passwords
+from shijing.commerce.catalog.models import Product, Sku
+from shijing.commerce.creators.models import Creator
+from shijing.commerce.shops.models import MemberRole, Shop, ShopMember, ShopStatus
 from shijing.core.clock import Clock
 
 PASSWORD = "correct horse battery"
@@ -53,3 +58,126 @@ def signed_up(client: TestClient, *, email: str | None = None) -> tuple[str, dic
     )
     assert response.status_code == 201, response.text
     return email, api_login(client, email)
+
+
+# -- commerce ---------------------------------------------------------------------------------
+# These build rows with the ORM so that every domain's tests can start at once; the domain that
+# owns a table may switch its factory to its service, keeping the signature.
+
+
+def make_shop(
+    session: Session,
+    clock: Clock,
+    *,
+    owner: User | None = None,
+    name: str | None = None,
+    main_category: str = "apparel.womens",
+    return_province: str = "浙江",
+    return_city: str = "杭州",
+    ship_within_hours: int = 48,
+    staff: tuple[User, ...] = (),
+) -> Shop:
+    owner = owner or make_user(session, clock, roles=(Role.MERCHANT,))
+    now = clock.now()
+    shop = Shop(
+        name=name or f"店铺{next(_seq)}",
+        owner_user_id=owner.id,
+        main_category=main_category,
+        return_province=return_province,
+        return_city=return_city,
+        return_address="余杭区文一西路 1 号",
+        ship_within_hours=ship_within_hours,
+        status=ShopStatus.ACTIVE.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(shop)
+    session.flush()
+    session.add(
+        ShopMember(shop_id=shop.id, user_id=owner.id, role=MemberRole.OWNER.value, joined_at=now)
+    )
+    for member in staff:
+        session.add(
+            ShopMember(
+                shop_id=shop.id, user_id=member.id, role=MemberRole.STAFF.value, joined_at=now
+            )
+        )
+    session.flush()
+    return shop
+
+
+def make_product(
+    session: Session,
+    clock: Clock,
+    *,
+    shop: Shop | None = None,
+    title: str | None = None,
+    category: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    price_fen: int = 9_900,
+    stock: int = 100,
+    published: bool = True,
+    max_per_order: int = 10,
+    variants: tuple[dict[str, str], ...] = ({"尺码": "M"},),
+) -> Product:
+    """A product with one SKU per variant, each at ``price_fen`` with ``stock`` units."""
+    shop = shop or make_shop(session, clock)
+    now = clock.now()
+    product = Product(
+        shop_id=shop.id,
+        title=title or f"商品{next(_seq)}",
+        category=category or shop.main_category,
+        description="",
+        image_urls=[],
+        attributes=attributes or {},
+        max_per_order=max_per_order,
+        published=published,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(product)
+    session.flush()
+    for i, variant in enumerate(variants):
+        session.add(
+            Sku(
+                product_id=product.id,
+                code=f"V{i + 1}",
+                variant=variant,
+                price_fen=price_fen,
+                stock=stock,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    session.flush()
+    return product
+
+
+def first_sku(session: Session, product: Product) -> Sku:
+    sku = session.scalar(select(Sku).where(Sku.product_id == product.id).order_by(Sku.id))
+    assert sku is not None
+    return sku
+
+
+def make_creator(
+    session: Session,
+    clock: Clock,
+    *,
+    user: User | None = None,
+    handle: str | None = None,
+    categories: tuple[str, ...] = ("apparel.womens",),
+) -> Creator:
+    user = user or make_user(session, clock, roles=(Role.CREATOR,))
+    n = next(_seq)
+    creator = Creator(
+        user_id=user.id,
+        handle=handle or f"creator{n}",
+        display_name=user.display_name,
+        bio="",
+        categories=list(categories),
+        follower_count=0,
+        created_at=clock.now(),
+    )
+    session.add(creator)
+    session.flush()
+    return creator

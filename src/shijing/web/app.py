@@ -21,6 +21,7 @@ from shijing.accounts.ratelimit import (
     MemoryFailureStore,
     RedisFailureStore,
 )
+from shijing.commerce.wiring import ROUTERS as COMMERCE_ROUTERS
 from shijing.core.clock import Clock, SystemClock
 from shijing.core.db import Database
 from shijing.core.deadlines import run_due
@@ -38,6 +39,8 @@ def api_router() -> APIRouter:
     """Every domain's API under /api/v1."""
     router = APIRouter(prefix="/api/v1")
     router.include_router(accounts_router)
+    for domain_router in COMMERCE_ROUTERS:
+        router.include_router(domain_router)
     return router
 
 

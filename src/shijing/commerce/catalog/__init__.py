@@ -1,0 +1,1 @@
+"""Catalogue: the category tree, products with validated attributes, SKUs and audited stock."""

@@ -1,0 +1,1 @@
+"""Complaints about shops and creators, triaged by operators."""

@@ -1,0 +1,1 @@
+"""Orders: placement with stock reservation, idempotency, lifecycle and timeline."""

@@ -1,0 +1,1 @@
+"""Payments: the PaymentProvider interface, the simulated gateway and signed webhooks."""

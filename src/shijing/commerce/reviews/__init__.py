@@ -1,0 +1,1 @@
+"""Reviews: ratings of product, logistics and service, follow-ups and shop replies."""

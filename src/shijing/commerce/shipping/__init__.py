@@ -1,0 +1,1 @@
+"""Shipping: shipments, carriers and tracking events."""

@@ -1,0 +1,1 @@
+"""Shops: owners and staff, return address, ship-within promise and status."""
