@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from shijing.accounts.models import Role, User
 from shijing.accounts.passwords import Passwords
 from shijing.commerce.catalog.models import Product, Sku
 from shijing.commerce.creators.models import Creator
+from shijing.commerce.orders.models import Order
 from shijing.commerce.shops.models import MemberRole, Shop, ShopMember, ShopStatus
 from shijing.core.clock import Clock
 
@@ -181,3 +183,57 @@ def make_creator(
     session.add(creator)
     session.flush()
     return creator
+
+
+_STATUS_STEPS = ["pending_payment", "paid", "shipped", "delivered", "completed"]
+
+
+def make_order(
+    session: Session,
+    clock: Clock,
+    *,
+    buyer: User | None = None,
+    product: Product | None = None,
+    quantity: int = 1,
+    status: str = "delivered",
+    creator: Creator | None = None,
+    ship_to_province: str = "江苏",
+) -> Order:
+    """An order already at ``status`` with consistent times, built with the ORM (no payment or
+    shipment rows): for tests of domains that start from an order in a given state."""
+    buyer = buyer or make_user(session, clock)
+    product = product or make_product(session, clock)
+    sku = first_sku(session, product)
+    shop = session.get(Shop, product.shop_id)
+    assert shop is not None
+    now = clock.now()
+    reached = _STATUS_STEPS.index(status) if status in _STATUS_STEPS else 0
+    order = Order(
+        buyer_id=buyer.id,
+        shop_id=product.shop_id,
+        product_id=product.id,
+        sku_id=sku.id,
+        category=product.category,
+        quantity=quantity,
+        unit_price_fen=sku.price_fen,
+        total_fen=sku.price_fen * quantity,
+        creator_id=creator.id if creator else None,
+        traffic_source="direct",
+        ship_to_name="张三",
+        ship_to_phone="13800000000",
+        ship_to_province=ship_to_province,
+        ship_to_city="南京",
+        ship_to_address="鼓楼区 1 号",
+        status=status,
+        placed_at=now,
+        pay_due_at=now + timedelta(minutes=30) if reached == 0 else None,
+        paid_at=now if reached >= 1 else None,
+        ship_due_at=now + timedelta(hours=shop.ship_within_hours) if reached >= 1 else None,
+        shipped_at=now if reached >= 2 else None,
+        delivered_at=now if reached >= 3 else None,
+        complete_due_at=now + timedelta(days=7) if reached == 3 else None,
+        completed_at=now if reached >= 4 else None,
+    )
+    session.add(order)
+    session.flush()
+    return order
