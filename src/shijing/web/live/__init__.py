@@ -1,0 +1,1 @@
+"""Live rooms in real time: the per-room fan-out hub and its WebSocket endpoint."""
