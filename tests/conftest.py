@@ -22,10 +22,13 @@ from sqlalchemy.orm import Session
 
 from shijing.core.clock import ManualClock
 from shijing.core.db import Database, create_db_engine
+from shijing.core.logs import configure_logging
 from shijing.core.settings import Settings
 from shijing.migrations import upgrade
 from shijing.models import metadata
 from shijing.web.app import create_app
+
+configure_logging("INFO", json=False)
 
 PG_ADMIN_URL = os.environ.get(
     "SHIJING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -18,6 +18,7 @@ from rich.table import Table
 from shijing.accounts import service as accounts
 from shijing.accounts.models import Role
 from shijing.accounts.passwords import Passwords
+from shijing.commerce.shipping.carriers import register_carrier
 from shijing.core.clock import SystemClock
 from shijing.core.db import Database
 from shijing.core.deadlines import run_due
@@ -29,8 +30,10 @@ from shijing.core.settings import Settings, get_settings
 app = typer.Typer(help="Shijing (市井): trust-first live commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+carrier_app = typer.Typer(help="Carrier integrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(carrier_app, name="carrier")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -98,6 +101,24 @@ def user_create(
     console.print(f"created user {user_id} <{email}> roles={[r.value for r in role or ()]}")
     if password is None:
         console.print(f"password: {clear}")
+
+
+@carrier_app.command("create")
+def carrier_create(
+    code: Annotated[str, typer.Option(help="2–20 lowercase letters or digits, e.g. sf")],
+    name: Annotated[str, typer.Option(help="display name, e.g. 顺丰速运")],
+) -> None:
+    """Register a carrier integration and print its API key (shown this once only)."""
+    settings = _settings()
+    db = Database.from_url(settings.database_url)
+    try:
+        with db.transaction() as session:
+            carrier, key = register_carrier(session, SystemClock(), code=code, name=name)
+            carrier_code, carrier_name = carrier.code, carrier.name
+    except DomainError as exc:
+        raise fail(exc.message, exc.field) from exc
+    console.print(f"created carrier {carrier_code} ({carrier_name})")
+    console.print(f"api key (send as X-Carrier-Key; shown once): {key}", soft_wrap=True)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int, background: bool) -> None:

@@ -6,6 +6,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+# Modules that register event subscribers or due steps when imported go here:
+#     import shijing.commerce.<domain>.handlers
+import shijing.commerce.aftersales.handlers
+import shijing.commerce.live.handlers
+import shijing.commerce.orders.handlers
+import shijing.commerce.payments.handlers
+import shijing.commerce.shipping.handlers  # noqa: F401
 from shijing.commerce.aftersales.api import router as aftersales_router
 from shijing.commerce.catalog.api import router as catalog_router
 from shijing.commerce.complaints.api import router as complaints_router
@@ -16,9 +23,6 @@ from shijing.commerce.payments.api import router as payments_router
 from shijing.commerce.reviews.api import router as reviews_router
 from shijing.commerce.shipping.api import router as shipping_router
 from shijing.commerce.shops.api import router as shops_router
-
-# Modules that register event subscribers or due steps when imported go here:
-#     import shijing.commerce.<domain>.handlers
 
 ROUTERS: tuple[APIRouter, ...] = (
     shops_router,

@@ -34,6 +34,17 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     password_time_cost: int = Field(default=3, ge=1, description="Argon2id iterations")
     password_memory_kib: int = Field(default=65536, ge=1024, description="Argon2id memory")
+    auto_complete_days: int = Field(
+        default=7, ge=1, le=90, description="days after delivery until an order completes itself"
+    )
+    unpaid_cancel_minutes: int = Field(
+        default=30, ge=1, le=1440, description="minutes an unpaid order waits before cancelling"
+    )
+    payment_webhook_secret: str = Field(
+        default="whsec-simulated-gateway-development",
+        min_length=16,
+        description="HMAC secret the (simulated) payment gateway signs its webhooks with",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

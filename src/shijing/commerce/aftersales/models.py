@@ -30,6 +30,19 @@ class AfterSaleReason(StrEnum):
     OTHER = "other"
 
 
+class AfterSaleStatus(StrEnum):
+    REQUESTED = "requested"  # waiting for the shop's answer (auto-approved at the deadline)
+    AWAITING_RETURN = "awaiting_return"  # approved; the buyer is to send the goods back
+    RETURN_SHIPPED = "return_shipped"
+    RETURN_RECEIVED = "return_received"  # exchange: waiting for the replacement
+    REFUNDED = "refunded"
+    EXCHANGED = "exchanged"
+    REJECTED = "rejected"  # the buyer may escalate to arbitration within a window
+    IN_ARBITRATION = "in_arbitration"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
 class Fault(StrEnum):
     SHOP = "shop"
     BUYER = "buyer"
@@ -39,7 +52,7 @@ class Fault(StrEnum):
 
 class AfterSale(Base):
     __tablename__ = "aftersales"
-    __table_args__ = (Index("ix_aftersales_status_respond_due", "status", "respond_due_at"),)
+    __table_args__ = (Index("ix_aftersales_status_due", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
@@ -57,8 +70,13 @@ class AfterSale(Base):
     auto_approved: Mapped[bool] = mapped_column(default=False)
     reject_reason: Mapped[str | None] = mapped_column(String(300))
     return_shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
+    return_delivered_at: Mapped[datetime | None]
     return_received_at: Mapped[datetime | None]
+    # The one deadline that applies in the current state (shop answer, buyer's return, shop's
+    # receipt, escalation window); the due step acts on it.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
     refunded_at: Mapped[datetime | None]
+    refunded_fen: Mapped[int] = mapped_column(default=0)
     escalated_at: Mapped[datetime | None]
     ruled_at: Mapped[datetime | None]
     ruled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -6,7 +6,9 @@ A category is data, not code: adding one is adding an entry here.
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,13 +62,22 @@ def _int_between(low: int, high: int) -> Callable[[Any], str | None]:
 
 
 def _positive_number(value: Any) -> str | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
     return None if ok else "must be a positive number"
+
+
+def _printable(text: str) -> bool:
+    return not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
 
 
 def _text(max_len: int) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
-        ok = isinstance(value, str) and 0 < len(value.strip()) <= max_len
+        ok = isinstance(value, str) and 0 < len(value.strip()) <= max_len and _printable(value)
         return None if ok else f"must be text of 1 to {max_len} characters"
 
     return check
@@ -149,3 +160,20 @@ def root_of(code: str) -> str:
     while category.parent is not None:
         category = CATEGORIES[category.parent]
     return category.code
+
+
+def children_of(code: str) -> list[Category]:
+    """The categories directly under ``code``, in tree order."""
+    return [c for c in _TREE if c.parent == code]
+
+
+def roots() -> list[Category]:
+    return [c for c in _TREE if c.parent is None]
+
+
+def with_descendants(code: str, field_name: str = "category") -> list[str]:
+    """``code`` and every category below it (422 naming the field if it is unknown)."""
+    found = [get_category(code, field_name).code]
+    for current in found:
+        found.extend(c.code for c in children_of(current))
+    return found

@@ -25,6 +25,7 @@ class ComplaintStatus(StrEnum):
     UNDER_REVIEW = "under_review"
     UPHELD = "upheld"
     DISMISSED = "dismissed"
+    WITHDRAWN = "withdrawn"
 
 
 class Complaint(Base):

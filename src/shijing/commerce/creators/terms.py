@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shijing.commerce.catalog.models import Product
-from shijing.commerce.creators.models import Creator, DistributionPlan
+from shijing.commerce.creators.models import Creator, DistributionPlan, PlanStatus
 from shijing.commerce.shops.models import ShopMember
 from shijing.core.errors import InvalidInput
 
@@ -39,7 +39,10 @@ def sale_terms(session: Session, *, creator_id: int, product: Product) -> SaleTe
         return SaleTerms(creator_id=creator.id, distribution_plan_id=None, commission_bps=0)
     plan = session.scalar(
         select(DistributionPlan)
-        .where(DistributionPlan.product_id == product.id, DistributionPlan.status == "active")
+        .where(
+            DistributionPlan.product_id == product.id,
+            DistributionPlan.status == PlanStatus.ACTIVE.value,
+        )
         .order_by(DistributionPlan.id.desc())
     )
     if plan is None:

@@ -39,6 +39,8 @@ class Order(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         Index("ix_orders_status_pay_due", "status", "pay_due_at"),
         Index("ix_orders_status_complete_due", "status", "complete_due_at"),
+        Index("ix_orders_shop_status_ship_due", "shop_id", "status", "ship_due_at"),
+        Index("ix_orders_buyer_status", "buyer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -36,12 +36,24 @@ class Carrier(Base):
     created_at: Mapped[datetime]
 
 
+class TrackingKind(StrEnum):
+    """What a carrier reports about a parcel."""
+
+    PICKED_UP = "picked_up"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    FAILED_DELIVERY = "failed_delivery"
+
+
 class Shipment(Base):
+    """A parcel under one carrier's tracking number: outbound (an order shipped) or a return."""
+
     __tablename__ = "shipments"
     __table_args__ = (UniqueConstraint("carrier_code", "tracking_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)  # the order's shop
     aftersale_id: Mapped[int | None] = mapped_column(index=True)
     direction: Mapped[str] = mapped_column(String(10))
     carrier_code: Mapped[str] = mapped_column(String(20))
@@ -53,6 +65,10 @@ class Shipment(Base):
     picked_up_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
+    # The carrier's time of the tracking event that set ``status`` (None while created): an
+    # event older than this one does not move the shipment back (see shipping/states.py).
+    status_at: Mapped[datetime | None]
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class TrackingEvent(Base):
@@ -62,7 +78,8 @@ class TrackingEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
     external_id: Mapped[str] = mapped_column(String(64))  # the carrier's id: redelivery is a no-op
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime]
     location: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[datetime]
+    applied: Mapped[bool] = mapped_column(default=False)  # it moved the shipment's status

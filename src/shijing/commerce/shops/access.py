@@ -42,3 +42,21 @@ def require_shop_owner(session: Session, principal: Principal, shop_id: int) -> 
 
 def shops_of(session: Session, user_id: int) -> list[int]:
     return list(session.scalars(select(ShopMember.shop_id).where(ShopMember.user_id == user_id)))
+
+
+def require_shop_staff_to_act(session: Session, principal: Principal, shop_id: int) -> str:
+    """The caller's role (``owner`` or ``staff``) for an action that changes the shop or its
+    catalogue: 404 for outsiders, 403 for operators, who see every shop but never act for one."""
+    role = shop_role(session, principal.id, shop_id)
+    if role is not None:
+        return role
+    if principal.is_operator:
+        raise Forbidden("operators moderate shops; only the shop's own staff may do this")
+    raise NotFound("no such shop", field="shop_id")
+
+
+def require_shop_owner_to_act(session: Session, principal: Principal, shop_id: int) -> None:
+    """Like ``require_shop_owner``, but an operator (who may see the shop) gets 403, not 404."""
+    if principal.is_operator and shop_role(session, principal.id, shop_id) is None:
+        raise Forbidden("only the shop owner may do this")
+    require_shop_owner(session, principal, shop_id)

@@ -2,7 +2,7 @@
 
 Revision ID: c0ffee000003
 Revises: 215e193805e1
-Create Date: 2026-11-29 19:51:16.455612
+Create Date: 2026-11-29 20:04:59.638666
 """
 
 from __future__ import annotations
@@ -37,14 +37,24 @@ def upgrade() -> None:
         "gateway_charges",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ref", sa.String(length=64), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=140), nullable=False),
         sa.Column("merchant_reference", sa.String(length=64), nullable=False),
+        sa.Column("payment_method", sa.String(length=64), nullable=False),
         sa.Column("amount_fen", sa.Integer(), nullable=False),
         sa.Column("captured_fen", sa.Integer(), nullable=False),
         sa.Column("refunded_fen", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("failure_code", sa.String(length=40), nullable=True),
         sa.Column("created_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "captured_fen <= amount_fen", name=op.f("ck_gateway_charges_capture_within_amount")
+        ),
+        sa.CheckConstraint(
+            "refunded_fen <= captured_fen", name=op.f("ck_gateway_charges_refund_within_capture")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gateway_charges")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_gateway_charges_idempotency_key")),
         sa.UniqueConstraint("ref", name=op.f("uq_gateway_charges_ref")),
     )
     with op.batch_alter_table("gateway_charges", schema=None) as batch_op:
@@ -52,6 +62,43 @@ def upgrade() -> None:
             batch_op.f("ix_gateway_charges_merchant_reference"),
             ["merchant_reference"],
             unique=False,
+        )
+
+    op.create_table(
+        "gateway_refunds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ref", sa.String(length=64), nullable=False),
+        sa.Column("charge_ref", sa.String(length=64), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=100), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("meta", sa.JSON(), nullable=False),
+        sa.Column("created_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gateway_refunds")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_gateway_refunds_idempotency_key")),
+        sa.UniqueConstraint("ref", name=op.f("uq_gateway_refunds_ref")),
+    )
+    with op.batch_alter_table("gateway_refunds", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_gateway_refunds_charge_ref"), ["charge_ref"], unique=False
+        )
+
+    op.create_table(
+        "gateway_webhooks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("delivered_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gateway_webhooks")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_gateway_webhooks_event_id")),
+    )
+    with op.batch_alter_table("gateway_webhooks", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_gateway_webhooks_due", ["delivered_at", "next_attempt_at"], unique=False
         )
 
     op.create_table(
@@ -78,6 +125,7 @@ def upgrade() -> None:
         sa.Column("categories", sa.JSON(), nullable=False),
         sa.Column("follower_count", sa.Integer(), nullable=False),
         sa.Column("created_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("follower_count >= 0", name=op.f("ck_creators_followers_not_negative")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_creators_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_creators")),
@@ -151,6 +199,7 @@ def upgrade() -> None:
         sa.Column("scheduled_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("started_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ended_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("stream_url", sa.String(length=500), nullable=True),
         sa.Column("pinned_item_id", sa.Integer(), nullable=True),
         sa.Column("viewer_count", sa.Integer(), nullable=False),
@@ -158,6 +207,7 @@ def upgrade() -> None:
         sa.Column("orders_count", sa.Integer(), nullable=False),
         sa.Column("gmv_fen", sa.Integer(), nullable=False),
         sa.Column("created_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("viewer_count >= 0", name=op.f("ck_live_sessions_viewers_not_negative")),
         sa.ForeignKeyConstraint(
             ["creator_id"], ["creators.id"], name=op.f("fk_live_sessions_creator_id_creators")
         ),
@@ -168,6 +218,9 @@ def upgrade() -> None:
             batch_op.f("ix_live_sessions_creator_id"), ["creator_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_live_sessions_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "ix_live_sessions_status_scheduled_at", ["status", "scheduled_at"], unique=False
+        )
 
     op.create_table(
         "products",
@@ -239,13 +292,25 @@ def upgrade() -> None:
         sa.Column("commission_bps", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("created_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_by_user_id", sa.Integer(), nullable=True),
         sa.Column("closed_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_by_user_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
             "commission_bps >= 0 AND commission_bps <= 9000",
             name=op.f("ck_distribution_plans_commission_range"),
         ),
         sa.ForeignKeyConstraint(
+            ["closed_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_distribution_plans_closed_by_user_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
             ["product_id"], ["products.id"], name=op.f("fk_distribution_plans_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["published_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_distribution_plans_published_by_user_id_users"),
         ),
         sa.ForeignKeyConstraint(
             ["shop_id"], ["shops.id"], name=op.f("fk_distribution_plans_shop_id_shops")
@@ -258,6 +323,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_distribution_plans_shop_id"), ["shop_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_distribution_plans_status_product_id", ["status", "product_id"], unique=False
         )
 
     op.create_table(
@@ -284,6 +352,30 @@ def upgrade() -> None:
     with op.batch_alter_table("showcase_items", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_showcase_items_session_id"), ["session_id"], unique=False
+        )
+
+    op.create_table(
+        "showcase_pins",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("pinned_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("unpinned_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("unpin_reason", sa.String(length=20), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_showcase_pins_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_showcase_pins_session_id_live_sessions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_showcase_pins")),
+    )
+    with op.batch_alter_table("showcase_pins", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_showcase_pins_session_id"), ["session_id"], unique=False
         )
 
     op.create_table(
@@ -366,12 +458,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_orders_buyer_id"), ["buyer_id"], unique=False)
+        batch_op.create_index("ix_orders_buyer_status", ["buyer_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_orders_creator_id"), ["creator_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_orders_live_session_id"), ["live_session_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_orders_product_id"), ["product_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_orders_shop_id"), ["shop_id"], unique=False)
+        batch_op.create_index(
+            "ix_orders_shop_status_ship_due", ["shop_id", "status", "ship_due_at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_orders_sku_id"), ["sku_id"], unique=False)
         batch_op.create_index(
             "ix_orders_status_complete_due", ["status", "complete_due_at"], unique=False
@@ -447,6 +543,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_complaints_shop_id"), ["shop_id"], unique=False)
 
     op.create_table(
+        "live_session_sales",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.Integer(), nullable=False),
+        sa.Column("counted_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_live_session_sales_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_live_session_sales_session_id_live_sessions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_live_session_sales")),
+        sa.UniqueConstraint("order_id", name=op.f("uq_live_session_sales_order_id")),
+    )
+    with op.batch_alter_table("live_session_sales", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_live_session_sales_session_id"), ["session_id"], unique=False
+        )
+
+    op.create_table(
         "order_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
@@ -471,20 +590,31 @@ def upgrade() -> None:
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column("provider", sa.String(length=20), nullable=False),
         sa.Column("provider_ref", sa.String(length=64), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=140), nullable=False),
+        sa.Column("payment_method", sa.String(length=64), nullable=False),
         sa.Column("amount_fen", sa.Integer(), nullable=False),
         sa.Column("captured_fen", sa.Integer(), nullable=False),
         sa.Column("refunded_fen", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("failure_code", sa.String(length=40), nullable=True),
         sa.Column("failure_reason", sa.String(length=200), nullable=True),
+        sa.Column("captured_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "refunded_fen <= captured_fen", name=op.f("ck_payments_refund_within_capture")
+        ),
         sa.ForeignKeyConstraint(
             ["order_id"], ["orders.id"], name=op.f("fk_payments_order_id_orders")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
-        sa.UniqueConstraint("order_id", name=op.f("uq_payments_order_id")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_payments_idempotency_key")),
         sa.UniqueConstraint("provider_ref", name=op.f("uq_payments_provider_ref")),
     )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_order_id"), ["order_id"], unique=False)
+        batch_op.create_index("ix_payments_order_status", ["order_id", "status"], unique=False)
+
     op.create_table(
         "reviews",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -540,6 +670,7 @@ def upgrade() -> None:
         "shipments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("shop_id", sa.Integer(), nullable=False),
         sa.Column("aftersale_id", sa.Integer(), nullable=True),
         sa.Column("direction", sa.String(length=10), nullable=False),
         sa.Column("carrier_code", sa.String(length=20), nullable=False),
@@ -551,9 +682,15 @@ def upgrade() -> None:
         sa.Column("picked_up_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("delivered_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("failed_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("status_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_by_user_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"], ["users.id"], name=op.f("fk_shipments_created_by_user_id_users")
+        ),
         sa.ForeignKeyConstraint(
             ["order_id"], ["orders.id"], name=op.f("fk_shipments_order_id_orders")
         ),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_shipments_shop_id_shops")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shipments")),
         sa.UniqueConstraint(
             "carrier_code", "tracking_no", name=op.f("uq_shipments_carrier_code_tracking_no")
@@ -564,6 +701,7 @@ def upgrade() -> None:
             batch_op.f("ix_shipments_aftersale_id"), ["aftersale_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_shipments_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_shipments_shop_id"), ["shop_id"], unique=False)
 
     op.create_table(
         "aftersales",
@@ -583,8 +721,11 @@ def upgrade() -> None:
         sa.Column("auto_approved", sa.Boolean(), nullable=False),
         sa.Column("reject_reason", sa.String(length=300), nullable=True),
         sa.Column("return_shipment_id", sa.Integer(), nullable=True),
+        sa.Column("return_delivered_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("return_received_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("refunded_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("refunded_fen", sa.Integer(), nullable=False),
         sa.Column("escalated_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ruled_at", shijing.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ruled_by", sa.Integer(), nullable=True),
@@ -613,12 +754,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("aftersales", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_aftersales_buyer_id"), ["buyer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_aftersales_due_at"), ["due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_aftersales_order_id"), ["order_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_aftersales_shop_id"), ["shop_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_aftersales_status"), ["status"], unique=False)
-        batch_op.create_index(
-            "ix_aftersales_status_respond_due", ["status", "respond_due_at"], unique=False
-        )
+        batch_op.create_index("ix_aftersales_status_due", ["status", "due_at"], unique=False)
 
     op.create_table(
         "refunds",
@@ -639,6 +779,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_refunds_idempotency_key")),
+        sa.UniqueConstraint("provider_ref", name=op.f("uq_refunds_provider_ref")),
     )
     with op.batch_alter_table("refunds", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_refunds_aftersale_id"), ["aftersale_id"], unique=False)
@@ -650,10 +791,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("shipment_id", sa.Integer(), nullable=False),
         sa.Column("external_id", sa.String(length=64), nullable=False),
-        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("location", sa.String(length=100), nullable=True),
         sa.Column("received_at", shijing.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("applied", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["shipment_id"], ["shipments.id"], name=op.f("fk_tracking_events_shipment_id_shipments")
         ),
@@ -710,14 +852,16 @@ def downgrade() -> None:
 
     op.drop_table("refunds")
     with op.batch_alter_table("aftersales", schema=None) as batch_op:
-        batch_op.drop_index("ix_aftersales_status_respond_due")
+        batch_op.drop_index("ix_aftersales_status_due")
         batch_op.drop_index(batch_op.f("ix_aftersales_status"))
         batch_op.drop_index(batch_op.f("ix_aftersales_shop_id"))
         batch_op.drop_index(batch_op.f("ix_aftersales_order_id"))
+        batch_op.drop_index(batch_op.f("ix_aftersales_due_at"))
         batch_op.drop_index(batch_op.f("ix_aftersales_buyer_id"))
 
     op.drop_table("aftersales")
     with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shipments_shop_id"))
         batch_op.drop_index(batch_op.f("ix_shipments_order_id"))
         batch_op.drop_index(batch_op.f("ix_shipments_aftersale_id"))
 
@@ -729,11 +873,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_reviews_buyer_id"))
 
     op.drop_table("reviews")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_order_status")
+        batch_op.drop_index(batch_op.f("ix_payments_order_id"))
+
     op.drop_table("payments")
     with op.batch_alter_table("order_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_order_events_order_id"))
 
     op.drop_table("order_events")
+    with op.batch_alter_table("live_session_sales", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_live_session_sales_session_id"))
+
+    op.drop_table("live_session_sales")
     with op.batch_alter_table("complaints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_complaints_shop_id"))
         batch_op.drop_index(batch_op.f("ix_complaints_order_id"))
@@ -750,10 +902,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_orders_status_pay_due")
         batch_op.drop_index("ix_orders_status_complete_due")
         batch_op.drop_index(batch_op.f("ix_orders_sku_id"))
+        batch_op.drop_index("ix_orders_shop_status_ship_due")
         batch_op.drop_index(batch_op.f("ix_orders_shop_id"))
         batch_op.drop_index(batch_op.f("ix_orders_product_id"))
         batch_op.drop_index(batch_op.f("ix_orders_live_session_id"))
         batch_op.drop_index(batch_op.f("ix_orders_creator_id"))
+        batch_op.drop_index("ix_orders_buyer_status")
         batch_op.drop_index(batch_op.f("ix_orders_buyer_id"))
 
     op.drop_table("orders")
@@ -761,11 +915,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_skus_product_id"))
 
     op.drop_table("skus")
+    with op.batch_alter_table("showcase_pins", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_showcase_pins_session_id"))
+
+    op.drop_table("showcase_pins")
     with op.batch_alter_table("showcase_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_showcase_items_session_id"))
 
     op.drop_table("showcase_items")
     with op.batch_alter_table("distribution_plans", schema=None) as batch_op:
+        batch_op.drop_index("ix_distribution_plans_status_product_id")
         batch_op.drop_index(batch_op.f("ix_distribution_plans_shop_id"))
         batch_op.drop_index(batch_op.f("ix_distribution_plans_product_id"))
 
@@ -786,6 +945,7 @@ def downgrade() -> None:
 
     op.drop_table("products")
     with op.batch_alter_table("live_sessions", schema=None) as batch_op:
+        batch_op.drop_index("ix_live_sessions_status_scheduled_at")
         batch_op.drop_index(batch_op.f("ix_live_sessions_status"))
         batch_op.drop_index(batch_op.f("ix_live_sessions_creator_id"))
 
@@ -802,6 +962,14 @@ def downgrade() -> None:
     op.drop_table("idempotency_records")
     op.drop_table("creators")
     op.drop_table("webhook_receipts")
+    with op.batch_alter_table("gateway_webhooks", schema=None) as batch_op:
+        batch_op.drop_index("ix_gateway_webhooks_due")
+
+    op.drop_table("gateway_webhooks")
+    with op.batch_alter_table("gateway_refunds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gateway_refunds_charge_ref"))
+
+    op.drop_table("gateway_refunds")
     with op.batch_alter_table("gateway_charges", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_gateway_charges_merchant_reference"))
 
