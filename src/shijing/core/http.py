@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from shijing.core.clock import Clock
@@ -43,6 +43,10 @@ def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="an id")]
+"""A path id: anything outside 1…2³¹−1 is a 422 naming it, never a database error."""
 
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -20,7 +20,7 @@ from shijing.commerce.aftersales.schemas import (
     ShipmentIn,
 )
 from shijing.commerce.shops.access import require_shop_staff
-from shijing.core.http import ClockDep, DbSession
+from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import Paging, fetch_page
 
 router = APIRouter(tags=["aftersales"])
@@ -51,7 +51,7 @@ def _page(
     response_model=AfterSaleOut,
 )
 def open_aftersale(
-    order_id: int,
+    order_id: Id,
     body: AfterSaleIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -71,13 +71,13 @@ def open_aftersale(
 
 
 @router.get("/aftersales/{aftersale_id}", response_model=AfterSaleOut)
-def get_aftersale(aftersale_id: int, principal: CurrentPrincipal, session: DbSession) -> AfterSale:
+def get_aftersale(aftersale_id: Id, principal: CurrentPrincipal, session: DbSession) -> AfterSale:
     return service.get_visible(session, principal, aftersale_id)
 
 
 @router.get("/aftersales/{aftersale_id}/history", response_model=list[AfterSaleEventOut])
 def aftersale_history(
-    aftersale_id: int, principal: CurrentPrincipal, session: DbSession
+    aftersale_id: Id, principal: CurrentPrincipal, session: DbSession
 ) -> list[AfterSaleEventOut]:
     service.get_visible(session, principal, aftersale_id)
     return [AfterSaleEventOut.model_validate(e) for e in service.history(session, aftersale_id)]
@@ -92,7 +92,7 @@ def my_aftersales(
 
 @router.get("/shops/{shop_id}/aftersales", response_model=AfterSalePage)
 def shop_aftersales(
-    shop_id: int,
+    shop_id: Id,
     principal: CurrentPrincipal,
     session: DbSession,
     paging: Paging,
@@ -105,14 +105,14 @@ def shop_aftersales(
 
 @router.post("/aftersales/{aftersale_id}/approve", response_model=AfterSaleOut)
 def approve(
-    aftersale_id: int, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
+    aftersale_id: Id, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> AfterSale:
     return service.approve(session, clock, principal, aftersale_id)
 
 
 @router.post("/aftersales/{aftersale_id}/reject", response_model=AfterSaleOut)
 def reject(
-    aftersale_id: int,
+    aftersale_id: Id,
     body: RejectIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -123,14 +123,14 @@ def reject(
 
 @router.post("/aftersales/{aftersale_id}/receive", response_model=AfterSaleOut)
 def receive(
-    aftersale_id: int, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
+    aftersale_id: Id, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> AfterSale:
     return service.receive_return(session, clock, principal, aftersale_id)
 
 
 @router.post("/aftersales/{aftersale_id}/reship", response_model=AfterSaleOut)
 def reship(
-    aftersale_id: int,
+    aftersale_id: Id,
     body: ShipmentIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -148,7 +148,7 @@ def reship(
 
 @router.post("/aftersales/{aftersale_id}/return-shipment", response_model=AfterSaleOut)
 def ship_return(
-    aftersale_id: int,
+    aftersale_id: Id,
     body: ShipmentIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -166,14 +166,14 @@ def ship_return(
 
 @router.post("/aftersales/{aftersale_id}/withdraw", response_model=AfterSaleOut)
 def withdraw(
-    aftersale_id: int, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
+    aftersale_id: Id, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> AfterSale:
     return service.withdraw(session, clock, principal, aftersale_id)
 
 
 @router.post("/aftersales/{aftersale_id}/escalate", response_model=AfterSaleOut)
 def escalate(
-    aftersale_id: int,
+    aftersale_id: Id,
     body: EscalateIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -194,7 +194,7 @@ def arbitration_queue(
 
 @router.post("/admin/aftersales/{aftersale_id}/rule", response_model=AfterSaleOut)
 def rule(
-    aftersale_id: int,
+    aftersale_id: Id,
     body: RulingIn,
     operator: OperatorPrincipal,
     session: DbSession,

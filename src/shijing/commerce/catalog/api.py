@@ -14,7 +14,6 @@ from shijing.commerce.catalog.schemas import (
     AttributeOut,
     CategoryOut,
     MovementOut,
-    Page,
     ProductCreateIn,
     ProductOut,
     ProductUpdateIn,
@@ -25,13 +24,13 @@ from shijing.commerce.catalog.schemas import (
 )
 from shijing.commerce.catalog.service import NewSku
 from shijing.commerce.catalog.shelf import ProductView
-from shijing.core.http import ClockDep, DbSession
+from shijing.core.http import MAX_ID, ClockDep, DbSession
+from shijing.core.pagination import Page
 
 router = APIRouter(tags=["catalog"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-MAX_ID = 2_147_483_647  # ids are 32-bit integers on every database
 ShopId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ProductId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SkuId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -4,7 +4,7 @@ checks the values (so the simulator and the API share one set of rules and messa
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -120,12 +120,3 @@ class CategoryOut(BaseModel):
     no_reason_return: bool
     attributes: list[AttributeOut]
     children: list[CategoryOut]
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list, with the total number of matches."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int

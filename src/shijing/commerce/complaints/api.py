@@ -19,7 +19,7 @@ from shijing.commerce.complaints.schemas import (
 from shijing.commerce.creators.models import Creator
 from shijing.commerce.shops.access import require_shop_staff
 from shijing.core.errors import NotFound
-from shijing.core.http import ClockDep, DbSession
+from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import Paging, fetch_page
 
 router = APIRouter(tags=["complaints"])
@@ -55,13 +55,13 @@ def file_complaint(
 
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintOut)
-def get_complaint(complaint_id: int, principal: CurrentPrincipal, session: DbSession) -> Complaint:
+def get_complaint(complaint_id: Id, principal: CurrentPrincipal, session: DbSession) -> Complaint:
     return service.get_visible(session, principal, complaint_id)
 
 
 @router.post("/complaints/{complaint_id}/withdraw", response_model=ComplaintOut)
 def withdraw(
-    complaint_id: int, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
+    complaint_id: Id, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> Complaint:
     return service.withdraw(session, clock, principal, complaint_id)
 
@@ -79,7 +79,7 @@ def my_complaints(
 
 @router.get("/shops/{shop_id}/complaints", response_model=ComplaintPage)
 def shop_complaints(
-    shop_id: int,
+    shop_id: Id,
     principal: CurrentPrincipal,
     session: DbSession,
     paging: Paging,
@@ -120,14 +120,14 @@ def triage_queue(
 
 @router.post("/admin/complaints/{complaint_id}/take", response_model=ComplaintOut)
 def take(
-    complaint_id: int, operator: OperatorPrincipal, session: DbSession, clock: ClockDep
+    complaint_id: Id, operator: OperatorPrincipal, session: DbSession, clock: ClockDep
 ) -> Complaint:
     return service.take(session, clock, operator, complaint_id)
 
 
 @router.post("/admin/complaints/{complaint_id}/uphold", response_model=ComplaintOut)
 def uphold(
-    complaint_id: int,
+    complaint_id: Id,
     body: ResolutionIn,
     operator: OperatorPrincipal,
     session: DbSession,
@@ -138,7 +138,7 @@ def uphold(
 
 @router.post("/admin/complaints/{complaint_id}/dismiss", response_model=ComplaintOut)
 def dismiss(
-    complaint_id: int,
+    complaint_id: Id,
     body: ResolutionIn,
     operator: OperatorPrincipal,
     session: DbSession,

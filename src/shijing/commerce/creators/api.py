@@ -12,7 +12,6 @@ from shijing.accounts.service import Principal
 from shijing.commerce.creators import service
 from shijing.commerce.creators.models import Creator, DistributionPlan
 from shijing.commerce.creators.schemas import (
-    MAX_ID,
     CreatorOpenIn,
     CreatorOut,
     CreatorSummaryOut,
@@ -25,7 +24,7 @@ from shijing.commerce.creators.schemas import (
     PlanPublishIn,
     PlanStatusParam,
 )
-from shijing.core.http import ClockDep, DbSession
+from shijing.core.http import MAX_ID, ClockDep, DbSession
 from shijing.core.pagination import Page, PageParams, Paging
 
 router = APIRouter(tags=["creators"])

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ID = 2_147_483_647  # ids are 32-bit integers on every database
+from shijing.core.http import MAX_ID
 
 
 class CreatorOpenIn(BaseModel):

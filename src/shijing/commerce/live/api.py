@@ -12,7 +12,6 @@ from shijing.commerce.creators import service as creators
 from shijing.commerce.live import service
 from shijing.commerce.live.models import LiveSession
 from shijing.commerce.live.schemas import (
-    MAX_ID,
     AnyStatus,
     DiscoverStatus,
     LiveCreatorOut,
@@ -24,7 +23,7 @@ from shijing.commerce.live.schemas import (
     ShowcaseItemOut,
     ShowcaseOrderIn,
 )
-from shijing.core.http import ClockDep, DbSession
+from shijing.core.http import MAX_ID, ClockDep, DbSession
 from shijing.core.pagination import Page, Paging
 
 router = APIRouter(tags=["live"])

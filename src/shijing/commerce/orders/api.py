@@ -15,7 +15,6 @@ from shijing.accounts.service import Principal
 from shijing.commerce.orders import idempotency, service
 from shijing.commerce.orders.models import Order, OrderStatus, TrafficSource
 from shijing.commerce.orders.schemas import (
-    MAX_ID,
     CancelIn,
     OrderIn,
     OrderOut,
@@ -27,7 +26,7 @@ from shijing.commerce.payments.models import PaymentStatus
 from shijing.commerce.payments.provider import PaymentProvider
 from shijing.commerce.payments.schemas import PaymentOut, RefundOut
 from shijing.core.clock import Clock
-from shijing.core.http import ClockDep, DbSession, SettingsDep
+from shijing.core.http import MAX_ID, ClockDep, DbSession, SettingsDep
 from shijing.core.pagination import Page, Paging
 
 router = APIRouter(tags=["orders"])

@@ -9,8 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shijing.commerce.orders.models import Order, OrderEvent, OrderStatus, TrafficSource
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
+from shijing.core.http import MAX_ID
 
 
 class ShipToIn(BaseModel):

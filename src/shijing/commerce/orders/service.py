@@ -222,7 +222,6 @@ def place_order(
     )
     session.add(order)
     session.flush()
-    reserve_stock(session, clock, sku_id=sku.id, quantity=quantity, order_id=order.id)
     timeline.record(
         session,
         clock,
@@ -255,6 +254,10 @@ def place_order(
         category=order.category,
         placed_at=now,
     )
+    # The stock row is the contended one (a flash sale is many buyers on one SKU): write
+    # everything else first, so that its lock is held only for the last statements before commit.
+    session.flush()
+    reserve_stock(session, clock, sku_id=sku.id, quantity=quantity, order_id=order.id)
     return order
 
 

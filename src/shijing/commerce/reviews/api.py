@@ -22,7 +22,7 @@ from shijing.commerce.reviews.schemas import (
     ReviewOut,
     ReviewPage,
 )
-from shijing.core.http import ClockDep, DbSession
+from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import Paging, fetch_page
 
 router = APIRouter(tags=["reviews"])
@@ -73,7 +73,7 @@ def _urls(urls: list[object] | None) -> list[str] | None:
     "/orders/{order_id}/review", status_code=status.HTTP_201_CREATED, response_model=ReviewOut
 )
 def write_review(
-    order_id: int, body: ReviewIn, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
+    order_id: Id, body: ReviewIn, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> ReviewOut:
     review = service.write_review(
         session,
@@ -90,7 +90,7 @@ def write_review(
 
 @router.patch("/reviews/{review_id}", response_model=ReviewOut)
 def edit_review(
-    review_id: int,
+    review_id: Id,
     body: ReviewEditIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -119,7 +119,7 @@ def edit_review(
 
 @router.post("/reviews/{review_id}/followup", response_model=ReviewOut)
 def add_followup(
-    review_id: int,
+    review_id: Id,
     body: FollowupIn,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -138,20 +138,20 @@ def add_followup(
 
 @router.post("/reviews/{review_id}/reply", response_model=ReviewOut)
 def reply(
-    review_id: int, body: ReplyIn, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
+    review_id: Id, body: ReplyIn, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> ReviewOut:
     return _one(session, service.reply(session, clock, principal, review_id, text=body.text))
 
 
 @router.post("/admin/reviews/{review_id}/hide", response_model=ReviewOut)
 def hide(
-    review_id: int, body: HideIn, principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+    review_id: Id, body: HideIn, principal: OperatorPrincipal, session: DbSession, clock: ClockDep
 ) -> ReviewOut:
     return _one(session, service.hide(session, clock, principal, review_id, reason=body.reason))
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewOut)
-def get_review(review_id: int, principal: MaybePrincipal, session: DbSession) -> ReviewOut:
+def get_review(review_id: Id, principal: MaybePrincipal, session: DbSession) -> ReviewOut:
     review = service.get_visible(session, principal, review_id)
     owner = principal is not None and principal.id == review.buyer_id
     return _one(session, review, owner_view=owner)
@@ -194,13 +194,13 @@ def _public_page(
 
 @router.get("/products/{product_id}/reviews", response_model=ReviewPage)
 def product_reviews(
-    product_id: int, session: DbSession, paging: Paging, rating: RatingFilter = None
+    product_id: Id, session: DbSession, paging: Paging, rating: RatingFilter = None
 ) -> ReviewPage:
     return _public_page(session, paging, rating, product_id=product_id)
 
 
 @router.get("/shops/{shop_id}/reviews", response_model=ReviewPage)
 def shop_reviews(
-    shop_id: int, session: DbSession, paging: Paging, rating: RatingFilter = None
+    shop_id: Id, session: DbSession, paging: Paging, rating: RatingFilter = None
 ) -> ReviewPage:
     return _public_page(session, paging, rating, shop_id=shop_id)

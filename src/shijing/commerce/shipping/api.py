@@ -26,7 +26,7 @@ from shijing.commerce.shipping.schemas import (
     TrackingResultOut,
 )
 from shijing.commerce.shipping.service import TrackingReport
-from shijing.core.http import ClockDep, DbSession, SettingsDep
+from shijing.core.http import ClockDep, DbSession, Id, SettingsDep
 from shijing.core.pagination import Page, PageParams, Paging
 
 router = APIRouter(tags=["shipping"])
@@ -59,7 +59,7 @@ def _page(rows: list[Shipment], total: int, paging: PageParams) -> Page[Shipment
     "/orders/{order_id}/ship", status_code=status.HTTP_201_CREATED, response_model=ShippedOut
 )
 def ship_order(
-    order_id: int, body: ShipIn, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
+    order_id: Id, body: ShipIn, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> ShippedOut:
     """The shop's staff mark a paid order shipped with a carrier and tracking number."""
     shipment = service.ship_order(
@@ -81,7 +81,7 @@ def ship_order(
 
 @router.post("/orders/{order_id}/confirm-receipt", response_model=OrderFulfilmentOut)
 def confirm_receipt(
-    order_id: int, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
+    order_id: Id, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> OrderFulfilmentOut:
     """The buyer confirms the goods arrived: the order completes."""
     order = fulfilment.confirm_receipt(session, clock, principal, order_id=order_id)
@@ -90,7 +90,7 @@ def confirm_receipt(
 
 @router.get("/orders/{order_id}/shipments", response_model=Page[ShipmentOut])
 def order_shipments(
-    order_id: int,
+    order_id: Id,
     principal: CurrentPrincipal,
     session: DbSession,
     paging: Paging,
@@ -112,7 +112,7 @@ def order_shipments(
 
 @router.get("/shops/{shop_id}/shipments", response_model=Page[ShipmentOut])
 def shop_shipments(
-    shop_id: int,
+    shop_id: Id,
     principal: CurrentPrincipal,
     session: DbSession,
     paging: Paging,
@@ -134,7 +134,7 @@ def shop_shipments(
 
 @router.get("/shipments/{shipment_id}", response_model=ShipmentDetailOut)
 def shipment_detail(
-    shipment_id: int, principal: CurrentPrincipal, session: DbSession
+    shipment_id: Id, principal: CurrentPrincipal, session: DbSession
 ) -> ShipmentDetailOut:
     """A shipment with its tracking events, for whoever may see its order."""
     shipment = service.visible_shipment(session, principal, shipment_id=shipment_id)

@@ -15,7 +15,6 @@ from shijing.commerce.shops.schemas import (
     InviteOut,
     MemberOut,
     MyShopOut,
-    Page,
     ReasonIn,
     ReceivedInviteOut,
     ShopCreateIn,
@@ -25,13 +24,13 @@ from shijing.commerce.shops.schemas import (
 )
 from shijing.commerce.shops.states import InviteStatus
 from shijing.core.clock import Clock
-from shijing.core.http import ClockDep, DbSession
+from shijing.core.http import MAX_ID, ClockDep, DbSession
+from shijing.core.pagination import Page
 
 router = APIRouter(tags=["shops"])
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-MAX_ID = 2_147_483_647  # ids are 32-bit integers on every database
 ShopId = Annotated[int, Path(ge=1, le=MAX_ID)]
 InviteId = Annotated[int, Path(ge=1, le=MAX_ID)]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]

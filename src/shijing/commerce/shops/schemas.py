@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt
 
@@ -107,12 +107,3 @@ class MemberOut(BaseModel):
     email: str
     role: str
     joined_at: datetime
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list, with the total number of matches."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
