@@ -227,6 +227,19 @@ the 2 cores.
 | pgbench TPC-B-like ({args.clients} clients, same server) | {pgbench.tps:.0f} tps | {pgbench.latencies.p50_ms:.1f} ms | {pgbench.latencies.p99_ms:.1f} ms | |
 
 **Ratio orders/s ÷ pgbench TPS: {ratio:.2f}** (target 0.3).
+
+What limits it: an order is ten statements in one transaction (token, user and roles for auth;
+SKU with product and shop; the buyer-is-staff check; order, timeline and outbox inserts; the
+conditional stock update and its audit row) against pgbench's five, and each request spends a few
+milliseconds of Python CPU (FastAPI, Pydantic validation, the SQLAlchemy unit of work) where
+pgbench's client is C and has no application tier. With wrk, two uvicorn workers and PostgreSQL on
+two cores, the application's CPU is the ceiling: `/healthz` (one `SELECT 1`) reaches about 2,700
+requests/s on the same setup, so an order costs about ten health checks. The stock row lock is
+taken last, just before commit, so a hot SKU (a flash sale) serialises only the last statements.
+pgbench's own figure moves a lot with other load on these shared machines (1,500–6,000 tps seen
+on the same day), which is why only the in-run ratio is reported. Next steps, in order of
+expected gain: one query for token, user and roles; Core inserts for the timeline, outbox and
+stock-movement rows; a third worker when the load generator runs elsewhere.
 """,
     )
 
