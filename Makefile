@@ -28,7 +28,13 @@ layers: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 pytest: $(STAMP)
+pytest: chromium
 	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+# Browser tests drive Debian's Chromium through Playwright (never a Playwright browser download).
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench

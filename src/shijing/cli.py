@@ -7,6 +7,7 @@ import os
 import secrets
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from shijing.core.errors import DomainError
 from shijing.core.logs import configure_logging
 from shijing.core.outbox import Dispatcher
 from shijing.core.settings import Settings, get_settings
+from shijing.trust.commands import score_app
 
 app = typer.Typer(help="Shijing (市井): trust-first live commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -34,6 +36,11 @@ carrier_app = typer.Typer(help="Carrier integrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(carrier_app, name="carrier")
+sim_app = typer.Typer(help="The marketplace simulator.", no_args_is_help=True)
+app.add_typer(sim_app, name="sim")
+app.add_typer(score_app, name="score")
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -174,9 +181,16 @@ def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     fresh: Annotated[bool, typer.Option(help="start from an empty database")] = True,
+    scale: Annotated[str, typer.Option(help="size of the seeded marketplace")] = "small",
+    days: Annotated[int, typer.Option(min=1, max=365, help="days of history to seed")] = 90,
 ) -> None:
-    """Create a demo database with an operator account, print the login, and serve."""
+    """Create a demo database with an operator account, seed a marketplace, print the logins,
+    and serve."""
     settings = _settings()
+    from shijing.sim.config import SCALES
+
+    if scale not in SCALES:
+        raise fail(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}", "scale")
     url = os.environ.get("SHIJING_DATABASE_URL") or DEMO_DATABASE
     if fresh and url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -203,6 +217,10 @@ def demo(
             )
         else:
             existing.password_hash = passwords.hash(operator_password)
+    from shijing.sim.demo import seed_demo
+
+    with _progress("seeding the demo marketplace") as step:
+        seeded = seed_demo(db, scale=scale, days=days, progress=step)
     db.dispose()
     table = Table(title="Shijing demo")
     table.add_column("what")
@@ -210,10 +228,181 @@ def demo(
     table.add_row("address", f"http://{host}:{port}/")
     table.add_row("API docs", f"http://{host}:{port}/docs")
     table.add_row("operator", f"operator@shijing.local / {operator_password}")
+    for role in ("buyer", "merchant", "creator"):
+        email, password = seeded.logins[role]
+        table.add_row(role, f"{email} / {password}")
+    live_ids = ", ".join(str(i) for i in seeded.live_session_ids) or "-"
+    table.add_row("live now", f"live session ids {live_ids}")
+    table.add_row("seeded in", f"{seeded.seconds:.1f} s ({seeded.result.summary.orders:,} orders)")
     table.add_row("database", url)
     console.print(table)
     sys.stdout.flush()
     _serve(settings, host, port, 1, True)
+
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(what, total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield step
+
+
+def _check_out(out: Path | None, force: bool) -> None:
+    if out is not None and out.exists():
+        if not out.is_dir():
+            raise fail(f"{out} exists and is not a folder", "--out")
+        if any(out.iterdir()) and not force:
+            raise fail(f"{out} exists and is not empty (use --force to overwrite)", "--out")
+
+
+@sim_app.command("run")
+def sim_run(
+    days: Annotated[int, typer.Option(help="simulated days")] = 90,
+    seed: Annotated[int, typer.Option(help="random seed; a seed replays a run")] = 7,
+    scale: Annotated[str, typer.Option(help="tiny, small, medium or large")] = "small",
+    database: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (default: SHIJING_DATABASE_URL)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="folder for ground_truth.json, labels and summary.json")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="write into a non-empty --out")] = False,
+) -> None:
+    """Simulate a marketplace through the services, then print a summary and check invariants."""
+    from shijing.sim.config import SCALES, SimConfig, get_scale
+    from shijing.sim.runner import run_simulation
+
+    if scale not in SCALES:
+        raise fail(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}", "--scale")
+    if days <= 0:
+        raise fail("must be a positive number of days", "--days")
+    _check_out(out, force)
+    url = database or _settings().database_url
+    db = Database.from_url(url)
+    upgrade_database(db)
+    config = SimConfig(get_scale(scale), days, seed)
+    with _progress(f"simulating {days} days ({scale}, seed {seed})") as step:
+        result = run_simulation(db, config, out=out, progress=step)
+    db.dispose()
+    table = Table(title=f"simulated marketplace: {scale}, {days} days, seed {seed}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in result.summary.rows():
+        table.add_row(name, value)
+    table.add_row("orders per second", f"{result.summary.orders / result.seconds:,.1f}")
+    table.add_row("invariants", "ok" if result.invariants.ok else "VIOLATED")
+    console.print(table)
+    if out is not None:
+        console.print(f"ground truth: {out / 'ground_truth.json'}")
+    if not result.invariants.ok:
+        for line in result.invariants.violations:
+            err_console.print(f"[red]invariant[/red]: {line}")
+        raise typer.Exit(code=1)
+
+
+@sim_app.command("bulk")
+def sim_bulk(
+    orders: Annotated[int, typer.Option(help="how many orders")] = 10_000_000,
+    out: Annotated[
+        Path, typer.Option(help="folder for <table>/day=YYYY-MM-DD/part-N.parquet")
+    ] = Path("var/bulk"),
+    seed: Annotated[int, typer.Option()] = 7,
+    days: Annotated[int, typer.Option(help="days the orders are spread over")] = 90,
+    force: Annotated[bool, typer.Option(help="write into a non-empty --out")] = False,
+) -> None:
+    """Generate the fact tables as Parquet directly (vectorised), with labels."""
+    from shijing.sim.bulk import generate
+
+    if orders <= 0:
+        raise fail("must be a positive number of orders", "--orders")
+    if days <= 0:
+        raise fail("must be a positive number of days", "--days")
+    _check_out(out, force)
+    if out.exists() and force:
+        import shutil
+
+        shutil.rmtree(out)
+    with _progress(f"generating {orders:,} orders") as step:
+        result = generate(out, orders=orders, seed=seed, days=days, progress=step)
+    table = Table(title=f"bulk fact tables in {out}")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for name in ("orders", "aftersales", "reviews", "complaints", "files"):
+        table.add_row(name, f"{getattr(result, name):,}")
+    table.add_row("seconds", f"{result.seconds:.1f}")
+    console.print(table)
+
+
+@ledger_app.command("check")
+def ledger_check() -> None:
+    """Verify that every transaction balances, every balance equals the sum of its entries, no
+    idempotency key is used twice and no account that may not go negative is negative."""
+    from shijing.ledger import service as ledger
+
+    db = Database.from_url(_settings().database_url)
+    with db.sessions() as session:
+        report = ledger.check(session)
+    console.print(f"{report.transactions:,} transactions on {report.accounts:,} accounts")
+    problems = {
+        "unbalanced transactions": [str(t) for t in report.unbalanced],
+        "balances that differ from their entries": report.wrong_balances,
+        "idempotency keys used twice": report.duplicate_keys,
+        "negative balances where not allowed": report.negative_not_allowed,
+    }
+    for what, items in problems.items():
+        if items:
+            err_console.print(f"[red]{what}[/red]: {', '.join(items[:20])}")
+    if not report.ok:
+        raise typer.Exit(code=1)
+    console.print("the books balance")
+
+
+@ledger_app.command("statement")
+def ledger_statement(
+    shop: Annotated[int | None, typer.Option(min=1, help="a shop's deposit account")] = None,
+    account: Annotated[str | None, typer.Option(help="any account code")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """Print an account's entries, newest first, with the running balance."""
+    from shijing.core.errors import NotFound
+    from shijing.core.money import format_fen
+    from shijing.ledger import service as ledger
+
+    if (shop is None) == (account is None):
+        raise fail("give either --shop or --account", "shop")
+    code = account or f"shop:{shop}:deposit"
+    db = Database.from_url(_settings().database_url)
+    with db.sessions() as session:
+        try:
+            balance = ledger.get_account(session, code).balance_fen
+            lines = ledger.statement(session, code, limit=limit)
+        except NotFound as exc:
+            raise fail(f"no ledger account {code}", "shop" if shop else "account") from exc
+    table = Table(title=f"{code} · balance {format_fen(balance)}")
+    for column in ("posted", "kind", "memo", "amount", "balance"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(
+            f"{line.posted_at:%Y-%m-%d %H:%M}",
+            line.kind,
+            line.memo,
+            format_fen(line.amount_fen),
+            format_fen(line.balance_after_fen),
+        )
+    console.print(table)
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -15,6 +15,8 @@ from shijing.commerce.shipping import models as shipping_models
 from shijing.commerce.shops import models as shops_models
 from shijing.core import outbox
 from shijing.core.db import Base
+from shijing.ledger import models as ledger_models
+from shijing.trust import models as trust_models
 
 metadata = Base.metadata
 
@@ -24,6 +26,7 @@ __all__ = [
     "catalog_models",
     "complaints_models",
     "creators_models",
+    "ledger_models",
     "live_models",
     "metadata",
     "orders_models",
@@ -32,4 +35,5 @@ __all__ = [
     "reviews_models",
     "shipping_models",
     "shops_models",
+    "trust_models",
 ]

@@ -99,7 +99,18 @@ def test_demo_serves_healthz_and_docs_and_prints_the_operator_login(tmp_path: Pa
         "SHIJING_ENVIRONMENT": "development",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shijing", "demo", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "shijing",
+            "demo",
+            "--port",
+            str(port),
+            "--scale",
+            "tiny",
+            "--days",
+            "14",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=env,
@@ -108,7 +119,7 @@ def test_demo_serves_healthz_and_docs_and_prints_the_operator_login(tmp_path: Pa
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -126,3 +137,63 @@ def test_demo_serves_healthz_and_docs_and_prints_the_operator_login(tmp_path: Pa
     match = re.search(r"operator@shijing\.local / (\S+)", output)
     assert match, output
     assert proc.returncode in (0, -15)
+    # Every printed login works, and the marketplace has history.
+    from shijing.accounts import service as accounts
+    from shijing.accounts.passwords import Passwords
+    from shijing.accounts.ratelimit import LoginRateLimiter, MemoryFailureStore
+    from shijing.commerce.orders.models import Order
+    from shijing.core.clock import SystemClock
+
+    logins = dict(re.findall(r"(buyer|merchant|creator|operator)\W+(\S+@\S+ / \S+)", output))
+    assert set(logins) == {"buyer", "merchant", "creator", "operator"}, output
+    engine = create_engine(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    with Session(engine) as s:
+        for role, login in logins.items():
+            email, password = login.split(" / ")
+            limiter = LoginRateLimiter(MemoryFailureStore(SystemClock()))
+            user = accounts.authenticate(
+                s,
+                SystemClock(),
+                Passwords(time_cost=1, memory_kib=1024),
+                limiter,
+                email=email,
+                password=password,
+                client=None,
+            )
+            assert user.email == email, role
+        assert s.scalars(select(Order)).first() is not None
+
+
+def test_ledger_check_and_statement(sqlite_url: str) -> None:
+    from shijing.core.clock import ManualClock
+    from shijing.core.db import Database
+    from shijing.ledger import service as ledger
+
+    runner.invoke(app, ["db", "upgrade"])
+    clock = ManualClock()
+    db = Database.from_url(sqlite_url)
+    with db.transaction() as s:
+        ledger.open_account(s, clock, "provider:clearing", allow_negative=True)
+        ledger.open_account(s, clock, "shop:3:deposit")
+        ledger.post(
+            s,
+            clock,
+            idempotency_key="topup",
+            kind="deposit.topup",
+            memo="充值",
+            legs=[ledger.Leg("provider:clearing", -200_000), ledger.Leg("shop:3:deposit", 200_000)],
+        )
+    ok = runner.invoke(app, ["ledger", "check"])
+    assert ok.exit_code == 0, ok.output
+    assert "the books balance" in ok.output
+    statement = runner.invoke(app, ["ledger", "statement", "--shop", "3"])
+    assert statement.exit_code == 0, statement.output
+    assert "¥2,000.00" in statement.output
+    missing = runner.invoke(app, ["ledger", "statement", "--shop", "4"])
+    assert missing.exit_code == 2
+    assert "shop" in missing.output
+    with db.transaction() as s:
+        ledger.get_account(s, "shop:3:deposit").balance_fen = 1
+    broken = runner.invoke(app, ["ledger", "check"])
+    assert broken.exit_code == 1
+    assert "shop:3:deposit" in broken.output

@@ -35,6 +35,10 @@ ORDERS = pa.schema(
         ("cancelled_at", TS),
         ("cancelled_by", pa.string()),  # buyer, shop, system
         ("refunded_fen", pa.int64()),
+        # Appended for buyer credit (trust, 2026-12): failed payment attempts on this order and
+        # when the buyer's account was opened.
+        ("payment_failures", pa.int32()),
+        ("buyer_registered_at", TS),
     ]
 )
 

@@ -28,9 +28,17 @@ from shijing.core.deadlines import run_due
 from shijing.core.http import DbSession
 from shijing.core.outbox import Dispatcher
 from shijing.core.settings import Settings, get_settings
+from shijing.trust import handlers as _trust_handlers  # noqa: F401  (registers the daily step)
+from shijing.trust.api import router as trust_router
 from shijing.web.errors import install_error_handlers
+from shijing.web.live import bridge
+from shijing.web.live.hub import Hub
+from shijing.web.live.ws import ViewerCounts
+from shijing.web.live.ws import router as live_socket
 from shijing.web.middleware import RequestIdMiddleware
 from shijing.web.pages.auth import router as auth_pages
+from shijing.web.pages.live import router as live_pages
+from shijing.web.pages.shop import router as shop_pages
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -41,6 +49,7 @@ def api_router() -> APIRouter:
     router.include_router(accounts_router)
     for domain_router in COMMERCE_ROUTERS:
         router.include_router(domain_router)
+    router.include_router(trust_router)
     return router
 
 
@@ -63,9 +72,14 @@ def create_app(
         RedisFailureStore(redis) if redis is not None else MemoryFailureStore(clock)
     )
     dispatcher = Dispatcher(db, clock)
+    hub = Hub(settings.redis_url)
+    viewer_counts = ViewerCounts(hub)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
+        viewer_counts.start()
+        bridge.attach(hub)  # before the dispatcher: no event is delivered to a room-less process
         if background:
             dispatcher.start(settings.dispatcher_poll_seconds, on_idle=lambda: run_due(db, clock))
         try:
@@ -73,6 +87,9 @@ def create_app(
         finally:
             if background:
                 dispatcher.stop()
+            bridge.detach(hub)
+            await viewer_counts.stop()
+            await hub.stop()
 
     app = FastAPI(
         title="Shijing API",
@@ -85,6 +102,8 @@ def create_app(
     app.state.clock = clock
     app.state.redis = redis
     app.state.dispatcher = dispatcher
+    app.state.hub = hub
+    app.state.viewer_counts = viewer_counts
     app.state.passwords = Passwords(
         time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
     )
@@ -106,5 +125,8 @@ def create_app(
 
     app.include_router(api_router())
     app.include_router(auth_pages)
+    app.include_router(shop_pages)
+    app.include_router(live_pages)
+    app.include_router(live_socket)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 LANGUAGES = ("zh-CN", "en")
 LANG_COOKIE = "shijing_lang"
@@ -42,10 +42,113 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "表单已过期，请刷新页面后重试",
         "en": "The form has expired; reload the page and try again",
     },
+    # -- buyer pages (discovery, product, live room) --
+    "nav.discover": {"zh-CN": "发现", "en": "Discover"},
+    "discover.title": {"zh-CN": "发现好物", "en": "Discover"},
+    "discover.live_now": {"zh-CN": "正在直播", "en": "Live now"},
+    "discover.upcoming": {"zh-CN": "即将开播", "en": "Upcoming"},
+    "discover.products": {"zh-CN": "好物", "en": "Products"},
+    "discover.no_rooms": {"zh-CN": "暂时没有直播", "en": "No live rooms right now"},
+    "discover.no_products": {"zh-CN": "没有找到商品", "en": "No products found"},
+    "discover.starts_at": {"zh-CN": "开播时间 {at}", "en": "Starts {at}"},
+    "discover.enter": {"zh-CN": "进入直播间", "en": "Enter the room"},
+    "field.q": {"zh-CN": "搜索商品", "en": "Search products"},
+    "field.sku_id": {"zh-CN": "规格", "en": "Variant"},
+    "field.quantity": {"zh-CN": "数量", "en": "Quantity"},
+    "field.name": {"zh-CN": "收货人", "en": "Recipient"},
+    "field.phone": {"zh-CN": "手机号", "en": "Mobile number"},
+    "field.province": {"zh-CN": "省份", "en": "Province"},
+    "field.city": {"zh-CN": "城市", "en": "City"},
+    "field.address": {"zh-CN": "详细地址", "en": "Street address"},
+    "field.text": {"zh-CN": "说点什么", "en": "Say something"},
+    "action.search": {"zh-CN": "搜索", "en": "Search"},
+    "action.buy": {"zh-CN": "立即购买", "en": "Buy now"},
+    "action.follow": {"zh-CN": "关注", "en": "Follow"},
+    "action.unfollow": {"zh-CN": "已关注", "en": "Following"},
+    "action.send": {"zh-CN": "发送", "en": "Send"},
+    "action.sign_in_to_buy": {"zh-CN": "登录后购买", "en": "Sign in to buy"},
+    "action.sign_in_to_chat": {"zh-CN": "登录后聊天", "en": "Sign in to chat"},
+    "msg.bought": {
+        "zh-CN": "下单成功，已支付（订单 #{id}，{total}）",
+        "en": "Ordered and paid (order #{id}, {total})",
+    },
+    "product.shop": {"zh-CN": "店铺", "en": "Shop"},
+    "product.price": {"zh-CN": "价格", "en": "Price"},
+    "product.from": {"zh-CN": "{price} 起", "en": "from {price}"},
+    "product.variants": {"zh-CN": "规格", "en": "Variants"},
+    "product.stock": {"zh-CN": "库存 {n}", "en": "{n} in stock"},
+    "product.reviews": {"zh-CN": "评价", "en": "Reviews"},
+    "product.reviews_summary": {
+        "zh-CN": "{count} 条评价，商品评分 {avg}",
+        "en": "{count} reviews, product rating {avg}",
+    },
+    "product.no_reviews": {"zh-CN": "暂无评价", "en": "No reviews yet"},
+    "product.no_reason_return_7d": {"zh-CN": "七天无理由退货", "en": "7-day no-reason return"},
+    "product.no_no_reason_return": {
+        "zh-CN": "本类商品不支持七天无理由退货",
+        "en": "No 7-day no-reason return for this category",
+    },
+    "product.trust_slot": {"zh-CN": "信任购徽章与评分即将上线", "en": "Trust badges coming soon"},
+    "live.viewers": {"zh-CN": "{n} 人在看", "en": "{n} watching"},
+    "live.pinned": {"zh-CN": "正在讲解", "en": "Now presenting"},
+    "live.nothing_pinned": {"zh-CN": "主播还没有上架讲解商品", "en": "Nothing is being presented"},
+    "live.showcase": {"zh-CN": "小黄车", "en": "Showcase"},
+    "live.chat": {"zh-CN": "聊天", "en": "Chat"},
+    "live.just_bought": {"zh-CN": "{buyer} 刚刚买了 {title}", "en": "{buyer} just bought {title}"},
+    "live.stock": {"zh-CN": "库存 {n}", "en": "{n} in stock"},
+    "live.no_reason_return_7d": {"zh-CN": "七天无理由退货", "en": "7-day no-reason return"},
+    "live.status.scheduled": {"zh-CN": "未开播", "en": "Not started"},
+    "live.status.live": {"zh-CN": "直播中", "en": "Live"},
+    "live.status.ended": {"zh-CN": "已结束", "en": "Ended"},
+    "live.status.cancelled": {"zh-CN": "已取消", "en": "Cancelled"},
+    "live.following": {"zh-CN": "已关注", "en": "Following"},
+    "live.followers": {"zh-CN": "{n} 粉丝", "en": "{n} followers"},
+    "live.watch_stream": {"zh-CN": "观看直播流", "en": "Open the stream"},
+    "live.disconnected": {"zh-CN": "连接已断开，正在重连…", "en": "Disconnected; reconnecting…"},
+    "live.buy_pinned": {"zh-CN": "购买讲解商品", "en": "Buy what is presented"},
+    "error.choose_variant": {"zh-CN": "请选择规格", "en": "Choose a variant"},
+    "error.bad_quantity": {"zh-CN": "数量须为 1 到 99", "en": "Must be a number from 1 to 99"},
+    "error.bad_phone": {
+        "zh-CN": "请输入 11 位手机号（以 1 开头）",
+        "en": "Must be a mobile number: 11 digits starting with 1",
+    },
+    "error.bad_province": {
+        "zh-CN": "请输入中国的省级行政区（如 浙江、北京）",
+        "en": "Not a province of China (e.g. 浙江, 北京)",
+    },
+    "error.too_long": {"zh-CN": "内容过长", "en": "Too long"},
+    "error.out_of_stock": {"zh-CN": "库存不足", "en": "Not enough stock"},
+    "error.over_limit": {"zh-CN": "超过每单限购数量", "en": "Over the limit per order"},
+    "error.own_shop": {
+        "zh-CN": "不能购买自己店铺的商品",
+        "en": "You cannot buy from your own shop",
+    },
+    "error.unknown_sku": {"zh-CN": "该规格不存在", "en": "No such variant"},
+    "error.unpublished": {"zh-CN": "商品已下架", "en": "This product is not on sale"},
+    "error.shop_closed": {"zh-CN": "店铺暂停营业", "en": "This shop is not taking orders"},
+    "error.not_on_air": {
+        "zh-CN": "直播未开始或已结束，或商品不在小黄车",
+        "en": "The room is not on air or the product is not in its showcase",
+    },
+    "error.payment_failed": {"zh-CN": "支付失败", "en": "The payment failed"},
+    "error.chat_too_long": {"zh-CN": "最多 200 个字", "en": "At most 200 characters"},
+    "error.chat_bad_characters": {
+        "zh-CN": "包含不允许的字符",
+        "en": "Contains characters that are not allowed",
+    },
+    "error.chat_rate_limited": {
+        "zh-CN": "发言太快了，请稍后再试",
+        "en": "You are sending too fast; wait a moment",
+    },
+    "error.sign_in_first": {"zh-CN": "请先登录", "en": "Sign in first"},
+    "error.bad_frame": {"zh-CN": "无法识别的消息", "en": "Unrecognised message"},
+    "error.room_closed": {"zh-CN": "直播间已关闭", "en": "This room is closed"},
+    "error.self_follow": {"zh-CN": "不能关注自己", "en": "You cannot follow yourself"},
+    "error.forbidden": {"zh-CN": "没有权限", "en": "Not allowed"},
 }
 
 
-def pick_language(request: Request) -> str:
+def pick_language(request: HTTPConnection) -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen

@@ -57,12 +57,6 @@ def _domain_error(lang: str, exc: DomainError) -> dict[str, str]:
     return {exc.field or "_form": text if text != f"error.{exc.code}" else exc.message}
 
 
-@router.get("/")
-def home(request: Request, principal: MaybePrincipal) -> Response:
-    request.state.principal = principal
-    return render(request, "home.html")
-
-
 @router.get("/lang/{code}")
 def switch_language(
     code: str, request: Request, settings: SettingsDep, next: str | None = None

@@ -1,0 +1,138 @@
+"""HTTP API of the trust domain: score summaries (public), explanations (owners and operators),
+the buyer's own credit, operator flags and score definitions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from shijing.accounts.deps import CurrentPrincipal, OperatorPrincipal, ensure_visible
+from shijing.commerce.creators.service import creator_of_user, get_creator
+from shijing.commerce.shops.access import require_shop_staff
+from shijing.core.http import ClockDep, DbSession, Id
+from shijing.trust import service
+from shijing.trust.models import IntegrityFlag, ScoreDefinitionRow
+from shijing.trust.schemas import (
+    CreatorScoreDay,
+    CreatorScoreExplanation,
+    CreatorScoreSummary,
+    CreditOut,
+    DefinitionIn,
+    DefinitionOut,
+    FlagIn,
+    FlagOut,
+    ShopScoreDay,
+    ShopScoreExplanation,
+    ShopScoreSummary,
+)
+
+router = APIRouter(tags=["trust"])
+HistoryDays = Annotated[int, Query(ge=1, le=100, description="days of history")]
+
+
+@router.get("/shops/{shop_id}/score", response_model=ShopScoreSummary)
+def shop_score(shop_id: Id, session: DbSession) -> ShopScoreSummary:
+    """The shop experience score as anyone sees it: band and total, or not enough data."""
+    row = service.latest_shop_score(session, shop_id)
+    if row is None:
+        return ShopScoreSummary(
+            shop_id=shop_id,
+            as_of=None,
+            enough_data=False,
+            total=None,
+            band=None,
+            definition_version=None,
+        )
+    return ShopScoreSummary(
+        shop_id=shop_id,
+        as_of=row.as_of,
+        enough_data=row.enough_data,
+        total=row.total if row.enough_data else None,
+        band=row.band if row.enough_data else None,
+        definition_version=row.definition_version,
+    )
+
+
+@router.get("/shops/{shop_id}/score/explanation", response_model=ShopScoreExplanation)
+def shop_score_explanation(
+    shop_id: Id, principal: CurrentPrincipal, session: DbSession, days: HistoryDays = 30
+) -> ShopScoreExplanation:
+    """Every indicator, its peers, its points and history: the shop's staff and operators."""
+    require_shop_staff(session, principal, shop_id)
+    history = [
+        ShopScoreDay.model_validate(r) for r in service.shop_history(session, shop_id, days=days)
+    ]
+    return ShopScoreExplanation(
+        shop_id=shop_id, latest=history[0] if history else None, history=history
+    )
+
+
+@router.get("/creators/{creator_id}/score", response_model=CreatorScoreSummary)
+def creator_score(creator_id: Id, session: DbSession) -> CreatorScoreSummary:
+    get_creator(session, creator_id)
+    row = service.latest_creator_score(session, creator_id)
+    shown = row is not None and row.enough_data and row.score is not None
+    return CreatorScoreSummary(
+        creator_id=creator_id,
+        as_of=row.as_of if row else None,
+        enough_data=bool(row and row.enough_data),
+        score=round(row.score, 1) if shown and row and row.score is not None else None,
+        definition_version=row.definition_version if row else None,
+    )
+
+
+@router.get("/creators/{creator_id}/score/explanation", response_model=CreatorScoreExplanation)
+def creator_score_explanation(
+    creator_id: Id, principal: CurrentPrincipal, session: DbSession, days: HistoryDays = 30
+) -> CreatorScoreExplanation:
+    """The creator's own view (and operators'); 404 to everyone else."""
+    own = creator_of_user(session, principal.id)
+    ensure_visible(principal.is_operator or (own is not None and own.id == creator_id), "creator")
+    history = [
+        CreatorScoreDay.model_validate(r)
+        for r in service.creator_history(session, creator_id, days=days)
+    ]
+    return CreatorScoreExplanation(
+        creator_id=creator_id, latest=history[0] if history else None, history=history
+    )
+
+
+@router.get("/me/credit", response_model=CreditOut)
+def my_credit(principal: CurrentPrincipal, session: DbSession, clock: ClockDep) -> CreditOut:
+    """Your buyer credit and why (only you see it)."""
+    return CreditOut(**service.buyer_credit(session, clock, principal.user))
+
+
+@router.post("/admin/flags", status_code=status.HTTP_201_CREATED, response_model=FlagOut)
+def create_flag(
+    body: FlagIn, principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> IntegrityFlag:
+    """Exclude an order, review or buyer from scores (operators; the reason is recorded)."""
+    return service.create_flag(
+        session,
+        clock,
+        principal,
+        subject_kind=body.subject_kind,
+        subject_id=body.subject_id,
+        reason=body.reason,
+    )
+
+
+@router.post(
+    "/admin/score-definitions", status_code=status.HTTP_201_CREATED, response_model=DefinitionOut
+)
+def add_definition(
+    body: DefinitionIn, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> ScoreDefinitionRow:
+    """Store a new definition version (validated; inactive until activated)."""
+    return service.add_definition(
+        session, clock, version=body.version, body=body.body, note=body.note
+    )
+
+
+@router.post("/admin/score-definitions/{version}/activate", response_model=DefinitionOut)
+def activate_definition(
+    version: str, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> ScoreDefinitionRow:
+    return service.activate_definition(session, clock, version=version)

@@ -1,0 +1,141 @@
+"""`shijing score ...`: run the daily scoring by hand, explain a shop's score."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shijing.core.clock import SystemClock
+from shijing.core.db import Database
+from shijing.core.errors import DomainError
+from shijing.core.settings import get_settings
+from shijing.trust import service
+
+score_app = typer.Typer(help="Trust scores.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+STEPS = ("export", "engine", "shops", "creators", "buyers", "write")
+
+
+def _fail(message: str, field: str | None = None) -> typer.Exit:
+    where = f"{field}: " if field else ""
+    err_console.print(f"[red]error[/red]: {where}{message}")
+    return typer.Exit(code=2)
+
+
+def _parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise _fail(f"{value!r} is not a date (YYYY-MM-DD)", "as_of") from exc
+
+
+@score_app.command("run")
+def score_run(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today: facts to yesterday)")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
+    definition: Annotated[
+        str | None, typer.Option(help="definition version (default: the active one)")
+    ] = None,
+    facts_dir: Annotated[Path | None, typer.Option(help="Parquet fact tables folder")] = None,
+) -> None:
+    """Export facts, compute every score as of a day, store them, print a summary."""
+    day = _parse_day(as_of)
+    db = Database.from_url(get_settings().database_url)
+    try:
+        with (
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as progress,
+            db.transaction() as session,
+        ):
+            task = progress.add_task("scoring", total=len(STEPS))
+
+            def step(name: str) -> None:
+                progress.update(task, description=f"scoring: {name}", advance=1)
+
+            summary = service.run_scores(
+                session,
+                SystemClock(),
+                as_of=day,
+                engine=engine,
+                version=definition,
+                root=facts_dir,
+                progress=step,
+            )
+    except DomainError as exc:
+        raise _fail(exc.message, exc.field) from exc
+    finally:
+        db.dispose()
+    table = Table(title=f"Scores as of {summary.as_of} ({summary.definition_version}, {engine})")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("shops", str(summary.shops))
+    table.add_row("shops scored", str(summary.shops_scored))
+    for band, count in summary.bands.items():
+        table.add_row(f"  band {band}", str(count))
+    table.add_row("creators (scored)", f"{summary.creators} ({summary.creators_scored})")
+    table.add_row("buyers", str(summary.buyers))
+    table.add_row("seconds", f"{summary.seconds:.1f}")
+    console.print(table)
+    if summary.movers:
+        movers = Table(title="Biggest movers since the day before")
+        movers.add_column("shop", justify="right")
+        movers.add_column("before", justify="right")
+        movers.add_column("now", justify="right")
+        for shop_id, before, now in summary.movers:
+            movers.add_row(str(shop_id), f"{before:.2f}", f"{now:.2f}")
+        console.print(movers)
+
+
+@score_app.command("explain")
+def score_explain(shop: Annotated[int, typer.Option("--shop", help="shop id")]) -> None:
+    """A shop's latest score, indicator by indicator, with suggestions."""
+    db = Database.from_url(get_settings().database_url)
+    try:
+        with db.transaction() as session:
+            row = service.latest_shop_score(session, shop)
+            if row is None:
+                raise _fail("this shop has no score yet", "shop")
+            head = (
+                f"shop {shop} as of {row.as_of} ({row.definition_version}): "
+                + (f"{row.total:.2f} {row.band}" if row.enough_data else "not enough data")
+                + f" · {row.orders} orders · peers {row.root_category}"
+            )
+            table = Table(title=head)
+            for col in ("indicator", "raw", "shrunk", "better than", "points", "of", "7-day Δ"):
+                table.add_column(col, justify="left" if col == "indicator" else "right")
+            for i in row.indicators:
+                table.add_row(
+                    i["indicator"],
+                    _num(i["raw"]),
+                    _num(i["shrunk"]),
+                    "—" if i["better_than"] is None else f"{i['better_than']:.0%}",
+                    _num(i["points"], 2),
+                    _num(i["max_points"], 1),
+                    _num(i["change_7d"], 2),
+                )
+            console.print(table)
+            for line in row.suggestions:
+                console.print(f"• {line}")
+    finally:
+        db.dispose()
+
+
+def _num(value: float | None, digits: int = 4) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"

@@ -1,0 +1,108 @@
+"""Where the Ibis expressions run: DuckDB (embedded default) or Spark, both pinned to UTC.
+
+An engine opens the Parquet fact tables of a range of days as Ibis tables; the pipeline does
+not know which engine it runs on. Only the day partitions a computation needs are read.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from shijing.core.errors import InvalidInput
+from shijing.trust.export import exported_days
+from shijing.trust.facts import TABLES
+
+ENGINES = ("duckdb", "spark")
+
+_spark_lock = threading.Lock()
+_spark_sessions: dict[str, Any] = {}
+
+
+def spark_session(master: str) -> Any:
+    """One SparkSession per process and master (starting one takes seconds)."""
+    with _spark_lock:
+        if master not in _spark_sessions:
+            from pyspark.sql import SparkSession
+
+            session = (
+                SparkSession.builder.master(master)
+                .appName("shijing-trust")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+                .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+                .config("spark.sql.shuffle.partitions", "2")
+                .config("spark.default.parallelism", "2")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                .getOrCreate()
+            )
+            session.sparkContext.setLogLevel("ERROR")
+            _spark_sessions[master] = session
+        return _spark_sessions[master]
+
+
+class ScoringEngine:
+    """An Ibis backend with the fact tables of a day range registered on it."""
+
+    def __init__(self, name: str, *, spark_master: str = "local[2]") -> None:
+        if name not in ENGINES:
+            raise InvalidInput(
+                f"unknown engine {name!r}; use one of {', '.join(ENGINES)}", field="engine"
+            )
+        self.name = name
+        self._counter = 0
+        if name == "duckdb":
+            self.con: Any = ibis.duckdb.connect()
+            self.con.raw_sql("SET TimeZone = 'UTC'")
+            self._spark = None
+        else:
+            self._spark = spark_session(spark_master)
+            self.con = ibis.pyspark.connect(self._spark)
+
+    def table(self, root: Path, table: str, first_day: date | None, end_day: date) -> ir.Table:
+        """The facts of ``table`` with partition day in [first_day, end_day)."""
+        files = [
+            str(path)
+            for d in exported_days(root, table)
+            if (first_day is None or d >= first_day) and d < end_day
+            for path in sorted((root / table / f"day={d.isoformat()}").glob("*.parquet"))
+        ]
+        self._counter += 1
+        name = f"facts_{table}_{self._counter}"
+        schema = TABLES[table]
+        if not files:
+            return self.con.create_table(name, schema.empty_table(), temp=True)
+        if self._spark is not None:
+            frame = self._spark.read.parquet(*files)
+            frame.createOrReplaceTempView(name)
+            return self.con.table(name)
+        return self.con.read_parquet(files, table_name=name)
+
+    def from_arrow(self, name: str, data: pa.Table) -> ir.Table:
+        """A small in-memory table (tests and benchmarks)."""
+        self._counter += 1
+        return self.con.create_table(f"{name}_{self._counter}", data, temp=True)
+
+    def collect(self, expr: ir.Table) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.con.to_pyarrow(expr).to_pylist()
+        return rows
+
+    def close(self) -> None:
+        if self.name == "duckdb":
+            self.con.disconnect()
+
+
+def stop_spark() -> None:
+    """Stop every Spark session this process started."""
+    with _spark_lock:
+        for session in _spark_sessions.values():
+            session.stop()
+        _spark_sessions.clear()

@@ -1,0 +1,387 @@
+"""The scoring computation, written once as Ibis expressions (DuckDB or Spark run it).
+
+Heavy lifting (filters, joins, aggregates, shrinkage toward the category average and the peer
+percentiles) is Ibis. What comes back is small (one row per shop and indicator, per creator, per
+buyer); weighting, bands, medians and wording are plain Python on those rows, so both engines
+give identical scores from identical aggregates.
+
+Time: ``as_of`` is a date D; the scores use facts strictly before D 00:00 UTC (T+1), over the
+window [D - window_days, D).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from shijing.trust.definition import (
+    APPROVED_AFTERSALE_STATUSES,
+    EXCUSED_FAULTS,
+    HIGHER_IS_BETTER,
+    QUALITY_REASONS,
+    BuyerCreditDefinition,
+    CreatorScoreDefinition,
+    Indicator,
+    ShopScoreDefinition,
+)
+from shijing.trust.engines import ScoringEngine
+
+SECONDS_PER_WEEK = 7 * 24 * 3600
+
+
+@dataclass
+class Facts:
+    orders: ir.Table
+    aftersales: ir.Table
+    reviews: ir.Table
+    complaints: ir.Table
+    flags: ir.Table
+
+
+def load_facts(engine: ScoringEngine, root: Path, as_of: date, days: int) -> Facts:
+    """The fact tables needed to score as of ``as_of`` with windows up to ``days`` long."""
+    first = as_of - timedelta(days=days)
+    return Facts(
+        orders=engine.table(root, "orders", first, as_of),
+        aftersales=engine.table(root, "aftersales", first, as_of),
+        reviews=engine.table(root, "reviews", first, as_of),
+        complaints=engine.table(root, "complaints", first, as_of),
+        flags=engine.table(root, "flags", None, as_of),
+    )
+
+
+def instant(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _ts(day: date) -> ir.TimestampScalar:
+    return ibis.literal(instant(day), type="timestamp('UTC')")
+
+
+def _int(cond: ir.BooleanValue) -> ir.IntegerValue:
+    return cond.fill_null(False).cast("int64")
+
+
+def _secs(col: ir.TimestampValue) -> ir.IntegerValue:
+    """Whole epoch seconds, the same on every engine (sub-second parts are dropped first)."""
+    return col.truncate("s").epoch_seconds().cast("int64")
+
+
+def _before(col: ir.TimestampValue, end: ir.TimestampScalar) -> ir.BooleanValue:
+    return col.notnull() & (col < end)
+
+
+def _active_flags(f: Facts, kind: str, end: ir.TimestampScalar) -> ir.Table:
+    flags = f.flags
+    return (
+        flags.filter(
+            flags.subject_kind == kind,
+            flags.created_at < end,
+            flags.lifted_at.isnull() | (flags.lifted_at >= end),
+        )
+        .select(flagged_id=flags.subject_id)
+        .distinct()
+    )
+
+
+def _window_orders(f: Facts, start: ir.TimestampScalar, end: ir.TimestampScalar) -> ir.Table:
+    """Paid, unflagged orders placed in the window."""
+    o = f.orders
+    o = o.filter(o.placed_at >= start, o.placed_at < end, _before(o.paid_at, end))
+    flagged = _active_flags(f, "order", end)
+    return o.anti_join(flagged, o.order_id == flagged.flagged_id)
+
+
+def _counted_aftersales(f: Facts, orders: ir.Table, end: ir.TimestampScalar) -> ir.Table:
+    """After-sales of the window's orders opened before the end, minus those ruled the buyer's
+    or the carrier's fault."""
+    a = f.aftersales
+    a = a.filter(a.opened_at < end)
+    excused = a.fault.isin(EXCUSED_FAULTS).fill_null(False) & _before(a.ruled_at, end)
+    a = a.filter(~excused)
+    keep = orders.select(o_id=orders.order_id)
+    return a.semi_join(keep, a.order_id == keep.o_id)
+
+
+def _quality_return(a: ir.Table, end: ir.TimestampScalar) -> ir.BooleanValue:
+    shop_fault = (a.fault == "shop").fill_null(False) & _before(a.ruled_at, end)
+    approved = a.status.isin(APPROVED_AFTERSALE_STATUSES).fill_null(False)
+    return a.reason.isin(QUALITY_REASONS).fill_null(False) & (approved | shop_fault)
+
+
+def _counted_reviews(f: Facts, start: ir.TimestampScalar, end: ir.TimestampScalar) -> ir.Table:
+    r = f.reviews
+    r = r.filter(r.created_at >= start, r.created_at < end, ~r.hidden.fill_null(False))
+    flagged_reviews = _active_flags(f, "review", end)
+    flagged_orders = _active_flags(f, "order", end)
+    r = r.anti_join(flagged_reviews, r.review_id == flagged_reviews.flagged_id)
+    return r.anti_join(flagged_orders, r.order_id == flagged_orders.flagged_id)
+
+
+def _upheld_complaints(
+    f: Facts, kind: str, start: ir.TimestampScalar, end: ir.TimestampScalar
+) -> ir.Table:
+    c = f.complaints
+    c = c.filter(
+        c.target_kind == kind,
+        c.status == "upheld",
+        c.created_at >= start,
+        c.created_at < end,
+        _before(c.resolved_at, end),
+    )
+    flagged = _active_flags(f, "order", end)
+    return c.anti_join(flagged, c.order_id == flagged.flagged_id)
+
+
+# -- shop experience score ---------------------------------------------------------------------
+
+
+def shop_indicator_values(f: Facts, as_of: date, d: ShopScoreDefinition) -> ir.Table:
+    """Long table: one row per (shop, indicator) with its count ``x`` over its base ``n``
+    (for the time indicators, ``x`` is total seconds), the shrunk value and the shop's volume."""
+    end, start = _ts(as_of), _ts(as_of - timedelta(days=d.window_days))
+    o = _window_orders(f, start, end)
+    pickup_known = _before(o.picked_up_at, end) | (
+        _before(o.ship_due_at, end) & ~o.cancelled_by.isin(("buyer", "system")).fill_null(False)
+    )
+    on_time = _before(o.picked_up_at, end) & (o.picked_up_at <= o.ship_due_at)
+    delivered = _before(o.delivered_at, end)
+    delivery_secs = ibis.ifelse(
+        delivered & o.picked_up_at.notnull(),
+        _secs(o.delivered_at) - _secs(o.picked_up_at),
+        ibis.null("int64"),
+    )
+    o = o.mutate(
+        pickup_n=_int(pickup_known),
+        pickup_x=_int(pickup_known & on_time),
+        delivered_n=_int(delivered),
+        delivery_secs=delivery_secs,
+        cancel_x=_int((o.cancelled_by == "shop") & _before(o.cancelled_at, end)),
+    )
+    per_shop = o.group_by("shop_id").aggregate(
+        orders=o.order_id.count(),
+        pickup_n=o.pickup_n.sum(),
+        pickup_x=o.pickup_x.sum(),
+        delivered_n=o.delivered_n.sum(),
+        delivery_n=o.delivery_secs.count(),
+        delivery_x=o.delivery_secs.sum(),
+        cancel_x=o.cancel_x.sum(),
+    )
+    # the shop's peers: the root category most of its window orders are in
+    cats = o.group_by(["shop_id", "root_category"]).aggregate(k=o.order_id.count())
+    rank = ibis.row_number().over(
+        group_by=cats.shop_id, order_by=[ibis.desc(cats.k), cats.root_category]
+    )
+    cats = cats.mutate(r=rank).filter(lambda t: t.r == 0).select("shop_id", "root_category")
+
+    a = _counted_aftersales(f, o, end)
+    response_end = ibis.coalesce(a.responded_at, a.closed_at, end)
+    response_end = ibis.ifelse(response_end < end, response_end, end)
+    a = a.mutate(
+        quality_order=ibis.ifelse(_quality_return(a, end), a.order_id, ibis.null("int64")),
+        dispute_order=ibis.ifelse(
+            (a.fault == "shop").fill_null(False) & _before(a.ruled_at, end),
+            a.order_id,
+            ibis.null("int64"),
+        ),
+        response_secs=_secs(response_end) - _secs(a.opened_at),
+    )
+    per_shop_as = a.group_by(a.shop_id.name("as_shop")).aggregate(
+        quality_x=a.quality_order.nunique(),
+        dispute_x=a.dispute_order.nunique(),
+        response_n=a.response_secs.count(),
+        response_x=a.response_secs.sum(),
+    )
+    r = _counted_reviews(f, start, end)
+    per_shop_r = r.group_by(r.shop_id.name("r_shop")).aggregate(
+        review_n=r.review_id.count(), negative_x=_int(r.product_rating <= 2).sum()
+    )
+    c = _upheld_complaints(f, "shop", start, end)
+    per_shop_c = c.group_by(c.shop_id.name("c_shop")).aggregate(complaint_x=c.complaint_id.count())
+
+    s = per_shop.inner_join(cats, "shop_id")
+    s = s.left_join(per_shop_as, s.shop_id == per_shop_as.as_shop)
+    s = s.left_join(per_shop_r, s.shop_id == per_shop_r.r_shop)
+    s = s.left_join(per_shop_c, s.shop_id == per_shop_c.c_shop)
+
+    def part(indicator: Indicator, x: ir.IntegerValue, n: ir.IntegerValue) -> ir.Table:
+        return s.select(
+            shop_id=s.shop_id,
+            root_category=s.root_category,
+            orders=s.orders,
+            indicator=ibis.literal(indicator.value),
+            x=x.fill_null(0).cast("int64"),
+            n=n.fill_null(0).cast("int64"),
+        )
+
+    parts = [
+        part(Indicator.NEGATIVE_REVIEW_RATE, s.negative_x, s.review_n),
+        part(Indicator.QUALITY_RETURN_RATE, s.quality_x, s.delivered_n),
+        part(Indicator.ON_TIME_PICKUP_RATE, s.pickup_x, s.pickup_n),
+        part(Indicator.DELIVERY_HOURS, s.delivery_x, s.delivery_n),
+        part(Indicator.COMPLAINT_RATE, s.complaint_x, s.orders),
+        part(Indicator.DISPUTE_SHOP_FAULT_RATE, s.dispute_x, s.orders),
+        part(Indicator.AFTERSALE_RESPONSE_HOURS, s.response_x, s.response_n),
+        part(Indicator.SHOP_CANCEL_RATE, s.cancel_x, s.orders),
+    ]
+    long = ibis.union(*parts, distinct=False)
+
+    # shrinkage toward the category's pooled value, worth prior_orders pseudo-observations
+    pooled = long.group_by(["root_category", "indicator"]).aggregate(
+        cat_x=long.x.sum(), cat_n=long.n.sum()
+    )
+    long = long.inner_join(pooled, ["root_category", "indicator"])
+    prior = ibis.ifelse(long.cat_n > 0, long.cat_x / long.cat_n, ibis.null("float64"))
+    k = ibis.literal(float(d.prior_orders))
+    raw = ibis.ifelse(long.n > 0, long.x / long.n, ibis.null("float64"))
+    shrunk_den = long.n + k
+    shrunk = ibis.ifelse(
+        shrunk_den > 0, (long.x + k * prior.fill_null(0.0)) / shrunk_den, ibis.null("float64")
+    )
+    long = long.mutate(raw=raw, prior=prior, shrunk=shrunk)
+    higher = ibis.literal([i.value for i in HIGHER_IS_BETTER])
+    goodness = ibis.ifelse(higher.contains(long.indicator), long.shrunk, -long.shrunk)
+    long = long.mutate(goodness=goodness.fill_null(0.0), eligible=long.orders >= d.min_orders)
+
+    peers_w = ibis.window(group_by=["root_category", "indicator"], order_by="goodness")
+    eligible = long.filter(long.eligible)
+    ranked = eligible.mutate(
+        cume=ibis.cume_dist().over(peers_w),
+        better_than=ibis.percent_rank().over(peers_w),
+        peers=eligible.shop_id.count().over(ibis.window(group_by=["root_category", "indicator"])),
+    )
+    rest = long.filter(~long.eligible).mutate(
+        cume=ibis.null("float64"), better_than=ibis.null("float64"), peers=ibis.null("int64")
+    )
+    return ibis.union(ranked, rest, distinct=False).select(
+        "shop_id",
+        "root_category",
+        "orders",
+        "indicator",
+        "x",
+        "n",
+        "raw",
+        "prior",
+        "shrunk",
+        "eligible",
+        "cume",
+        "better_than",
+        "peers",
+    )
+
+
+# -- creator word-of-mouth score ---------------------------------------------------------------
+
+
+def creator_outcomes(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Table:
+    """Per creator: orders counted, the amount-and-recency weighted sum of order outcomes."""
+    end, start = _ts(as_of), _ts(as_of - timedelta(days=d.window_days))
+    o = _window_orders(f, start, end)
+    o = o.filter(o.creator_id.notnull())
+    a = _counted_aftersales(f, o, end)
+    bad_returns = a.filter(_quality_return(a, end)).select(bad_order=a.order_id).distinct()
+    r = _counted_reviews(f, start, end)
+    r = r.select(rv_order=r.order_id, rating=r.product_rating.cast("int64"))
+    c = _upheld_complaints(f, "creator", start, end)
+    c_shop = _upheld_complaints(f, "shop", start, end)
+    complained = ibis.union(
+        c.select(c_order=c.order_id), c_shop.select(c_order=c_shop.order_id), distinct=True
+    ).filter(lambda t: t.c_order.notnull())
+    o = o.left_join(bad_returns, o.order_id == bad_returns.bad_order)
+    o = o.left_join(r, o.order_id == r.rv_order)
+    o = o.left_join(complained, o.order_id == complained.c_order)
+    bad = (
+        o.bad_order.notnull()
+        | o.c_order.notnull()
+        | (o.rating <= 2).fill_null(False)
+        | ((o.cancelled_by == "shop") & _before(o.cancelled_at, end)).fill_null(False)
+    )
+    known = bad | _before(o.delivered_at, end)
+    value = ibis.ifelse(
+        bad,
+        0.0,
+        ibis.ifelse(o.rating.notnull(), (o.rating - 1) / 4.0, float(d.unreviewed_value)),
+    )
+    weeks = ((_secs(end) - _secs(o.placed_at)) // SECONDS_PER_WEEK).cast("int64")
+    weight = o.total_fen.cast("float64") * (ibis.literal(float(d.weekly_decay)) ** weeks)
+    o = o.filter(known).mutate(w=weight, wv=weight * value, bad_i=_int(bad))
+    return o.group_by("creator_id").aggregate(
+        orders=o.order_id.count(),
+        bad_orders=o.bad_i.sum(),
+        weight=o.w.sum(),
+        weighted_value=o.wv.sum(),
+    )
+
+
+# -- buyer credit ------------------------------------------------------------------------------
+
+
+def buyer_aggregates(f: Facts, as_of: date, d: BuyerCreditDefinition) -> ir.Table:
+    """Per buyer: account opening, completed orders, returns and what is normal for the
+    categories bought, buyer-fault rulings, rejected claims, failed payments, flags."""
+    end, start = _ts(as_of), _ts(as_of - timedelta(days=d.window_days))
+    allo = f.orders.filter(f.orders.placed_at >= start, f.orders.placed_at < end)
+    paid = allo.filter(_before(allo.paid_at, end))
+    a = f.aftersales.filter(f.aftersales.opened_at < end)
+    paid_ids = paid.select(p_id=paid.order_id)
+    a = a.semi_join(paid_ids, a.order_id == paid_ids.p_id)
+    refunded = a.filter((a.refunded_fen > 0) | (a.status == "refunded"))
+    returned_orders = refunded.select(ret_order=refunded.order_id).distinct()
+    p = paid.left_join(returned_orders, paid.order_id == returned_orders.ret_order)
+    p = p.mutate(returned=_int(p.ret_order.notnull()))
+    norm = p.group_by(p.root_category.name("norm_cat")).aggregate(
+        norm_rate=p.returned.sum() / p.order_id.count()
+    )
+    p = p.inner_join(norm, p.root_category == norm.norm_cat)
+    per_buyer_paid = p.group_by(p.buyer_id.name("pb")).aggregate(
+        paid_orders=p.order_id.count(),
+        completed=_int(_before(p.completed_at, end)).sum(),
+        returns=p.returned.sum(),
+        expected_returns=p.norm_rate.sum(),
+    )
+    per_buyer = allo.group_by("buyer_id").aggregate(
+        registered_at=allo.buyer_registered_at.max(),
+        failed_payments=allo.payment_failures.fill_null(0).cast("int64").sum(),
+    )
+    claims = a.group_by(a.buyer_id.name("ab")).aggregate(
+        buyer_fault=_int((a.fault == "buyer") & _before(a.ruled_at, end)).sum(),
+        rejected=_int((a.status == "rejected") | (a.ruling == "close")).sum(),
+    )
+    flagged_orders = _active_flags(f, "order", end)
+    fo = allo.semi_join(flagged_orders, allo.order_id == flagged_orders.flagged_id)
+    order_flags = fo.group_by(fo.buyer_id.name("fb")).aggregate(order_flags=fo.order_id.count())
+    buyer_flags = _active_flags(f, "buyer", end).mutate(buyer_flag=1)
+
+    b = per_buyer.left_join(per_buyer_paid, per_buyer.buyer_id == per_buyer_paid.pb)
+    b = b.left_join(claims, b.buyer_id == claims.ab)
+    b = b.left_join(order_flags, b.buyer_id == order_flags.fb)
+    b = b.left_join(buyer_flags, b.buyer_id == buyer_flags.flagged_id)
+    return b.select(
+        buyer_id=b.buyer_id,
+        registered_at=b.registered_at,
+        paid_orders=b.paid_orders.fill_null(0),
+        completed=b.completed.fill_null(0),
+        returns=b.returns.fill_null(0),
+        expected_returns=b.expected_returns.fill_null(0.0),
+        buyer_fault=b.buyer_fault.fill_null(0),
+        rejected=b.rejected.fill_null(0),
+        failed_payments=b.failed_payments.fill_null(0),
+        flags=(b.order_flags.fill_null(0) + b.buyer_flag.fill_null(0)).cast("int64"),
+    )
+
+
+def data_bounds(engine: ScoringEngine, f: Facts) -> tuple[datetime | None, int]:
+    """The first order's placement and how many orders there are (for input checks)."""
+    o = f.orders
+    rows = engine.collect(o.aggregate(first=o.placed_at.min(), n=o.order_id.count()))
+    first: datetime | None = rows[0]["first"] if rows else None
+    return first, int(rows[0]["n"]) if rows else 0
+
+
+def collect(engine: ScoringEngine, expr: ir.Table) -> list[dict[str, Any]]:
+    return engine.collect(expr)

@@ -1,0 +1,115 @@
+"""API shapes of the trust domain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ShopScoreSummary(BaseModel):
+    """What anyone may see: band and total, or "not enough data"."""
+
+    shop_id: int
+    as_of: date | None
+    enough_data: bool
+    total: float | None
+    band: str | None
+    definition_version: str | None
+
+
+class ShopScoreDay(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    as_of: date
+    definition_version: str
+    root_category: str | None
+    orders: int
+    enough_data: bool
+    total: float | None
+    band: str | None
+    dimensions: dict[str, float]
+    indicators: list[dict[str, Any]]
+    suggestions: list[str]
+
+
+class ShopScoreExplanation(BaseModel):
+    shop_id: int
+    latest: ShopScoreDay | None
+    history: list[ShopScoreDay]
+
+
+class CreatorScoreSummary(BaseModel):
+    creator_id: int
+    as_of: date | None
+    enough_data: bool
+    score: float | None = Field(description="3.0–5.0, one decimal")
+    definition_version: str | None
+
+
+class CreatorScoreDay(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    as_of: date
+    definition_version: str
+    orders: int
+    enough_data: bool
+    outcome: float | None
+    conduct_deduction: float
+    score: float | None
+    detail: dict[str, Any]
+
+
+class CreatorScoreExplanation(BaseModel):
+    creator_id: int
+    latest: CreatorScoreDay | None
+    history: list[CreatorScoreDay]
+
+
+class CreditOut(BaseModel):
+    as_of: date | None
+    score: float
+    level: str
+    reasons: list[dict[str, Any]]
+    definition_version: str
+
+
+class FlagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject_kind: Literal["order", "review", "buyer"]
+    subject_id: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class FlagOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    subject_kind: str
+    subject_id: int
+    reason: str
+    source: str
+    created_by: int | None
+    created_at: datetime
+    lifted_at: datetime | None
+
+
+class DefinitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(min_length=1, max_length=20)
+    body: dict[str, Any]
+    note: str = Field(default="", max_length=300)
+
+
+class DefinitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: str
+    body: dict[str, Any]
+    active: bool
+    note: str
+    created_at: datetime
+    activated_at: datetime | None

@@ -1,0 +1,514 @@
+"""Use-cases of the trust domain: definitions, the daily run, serving scores, flags."""
+
+from __future__ import annotations
+
+import time as timer
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from shijing.accounts.models import User
+from shijing.accounts.service import Principal
+from shijing.commerce.orders.models import Order
+from shijing.commerce.reviews.models import Review
+from shijing.core.clock import Clock
+from shijing.core.errors import Conflict, InvalidInput, NotFound
+from shijing.core.outbox import emit
+from shijing.trust import pipeline, scoring
+from shijing.trust.definition import DEFAULT_VERSION, ScoreDefinition, parse_definition
+from shijing.trust.engines import ENGINES, ScoringEngine
+from shijing.trust.export import export_facts
+from shijing.trust.models import (
+    BuyerCredit,
+    CreatorScore,
+    IntegrityFlag,
+    ScoreDefinitionRow,
+    ScoreRun,
+    ShopScore,
+)
+from shijing.trust.settings import get_trust_settings
+
+log = structlog.get_logger(__name__)
+
+Progress = Callable[[str], None]
+
+
+# -- definitions -------------------------------------------------------------------------------
+
+
+def ensure_default_definition(session: Session, clock: Clock) -> ScoreDefinitionRow:
+    """The active definition, creating version v1 (the defaults) on first use."""
+    row = session.scalar(select(ScoreDefinitionRow).where(ScoreDefinitionRow.active.is_(True)))
+    if row is not None:
+        return row
+    row = session.scalar(
+        select(ScoreDefinitionRow).where(ScoreDefinitionRow.version == DEFAULT_VERSION)
+    )
+    if row is None:
+        now = clock.now()
+        row = ScoreDefinitionRow(
+            version=DEFAULT_VERSION,
+            body=ScoreDefinition().model_dump(mode="json"),
+            active=True,
+            note="defaults",
+            created_at=now,
+            activated_at=now,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def definition_of(session: Session, clock: Clock, version: str | None) -> tuple[str, Any]:
+    """(version, validated definition): the named version, or the active one."""
+    if version is None:
+        row = ensure_default_definition(session, clock)
+    else:
+        found = session.scalar(
+            select(ScoreDefinitionRow).where(ScoreDefinitionRow.version == version)
+        )
+        if found is None:
+            raise InvalidInput(f"no score definition version {version!r}", field="definition")
+        row = found
+    return row.version, parse_definition(row.body)
+
+
+def add_definition(
+    session: Session, clock: Clock, *, version: str, body: dict[str, Any], note: str = ""
+) -> ScoreDefinitionRow:
+    """Store a new (inactive) definition version after validating it."""
+    definition = parse_definition(body)
+    if not version or len(version) > 20:
+        raise InvalidInput("a version is 1–20 characters", field="version")
+    if session.scalar(select(ScoreDefinitionRow.id).where(ScoreDefinitionRow.version == version)):
+        raise Conflict(f"version {version!r} exists", field="version")
+    row = ScoreDefinitionRow(
+        version=version,
+        body=definition.model_dump(mode="json"),
+        active=False,
+        note=note,
+        created_at=clock.now(),
+        activated_at=None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def activate_definition(session: Session, clock: Clock, *, version: str) -> ScoreDefinitionRow:
+    ensure_default_definition(session, clock)
+    row = session.scalar(select(ScoreDefinitionRow).where(ScoreDefinitionRow.version == version))
+    if row is None:
+        raise NotFound(f"no score definition version {version!r}", field="version")
+    for other in session.scalars(
+        select(ScoreDefinitionRow).where(ScoreDefinitionRow.active.is_(True))
+    ):
+        other.active = False
+    session.flush()
+    row.active = True
+    row.activated_at = clock.now()
+    session.flush()
+    emit(session, clock, "trust.definition_activated", version=version)
+    return row
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    as_of: date
+    definition_version: str
+    engine: str
+    shops: int = 0
+    shops_scored: int = 0
+    bands: dict[str, int] = field(default_factory=dict)
+    creators: int = 0
+    creators_scored: int = 0
+    buyers: int = 0
+    movers: list[tuple[int, float, float]] = field(default_factory=list)  # shop, before, now
+    seconds: float = 0.0
+
+
+def check_as_of(clock: Clock, as_of: date | None) -> date:
+    today = clock.now().date()
+    if as_of is None:
+        return today
+    if as_of > today:
+        raise InvalidInput(
+            f"as-of date {as_of} is in the future (today is {today} UTC)", field="as_of"
+        )
+    return as_of
+
+
+def run_scores(
+    session: Session,
+    clock: Clock,
+    *,
+    as_of: date | None = None,
+    engine: str = "duckdb",
+    version: str | None = None,
+    root: Path | None = None,
+    export: bool = True,
+    progress: Progress | None = None,
+    spark_master: str | None = None,
+) -> RunSummary:
+    """Export the facts, score every shop, creator and buyer as of ``as_of`` (T+1) under one
+    definition version, and store the results. Validates everything before writing: on any
+    error the stored scores stay as they were."""
+    started = timer.monotonic()
+    say = progress or (lambda _step: None)
+    if engine not in ENGINES:
+        raise InvalidInput(
+            f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}", field="engine"
+        )
+    day = check_as_of(clock, as_of)
+    version_name, definition = definition_of(session, clock, version)
+    settings = get_trust_settings()
+    root = root or settings.facts_dir
+    if export:
+        say("export")
+        export_facts(session, clock, root)
+    say("engine")
+    scorer = ScoringEngine(engine, spark_master=spark_master or settings.spark_master)
+    try:
+        facts = pipeline.load_facts(scorer, root, day, definition.longest_window_days)
+        first, count = pipeline.data_bounds(scorer, facts)
+        if count == 0 or first is None or _aware(first) >= pipeline.instant(day):
+            raise InvalidInput(
+                f"no facts before {day}: the as-of date is before any data", field="as_of"
+            )
+        say("shops")
+        shop_rows = scorer.collect(pipeline.shop_indicator_values(facts, day, definition.shop))
+        say("creators")
+        creator_rows = scorer.collect(pipeline.creator_outcomes(facts, day, definition.creator))
+        say("buyers")
+        buyer_rows = scorer.collect(pipeline.buyer_aggregates(facts, day, definition.buyer))
+    finally:
+        scorer.close()
+    say("write")
+    shops = scoring.shop_results(shop_rows, definition.shop)
+    creators = scoring.creator_results(creator_rows, definition.creator)
+    for row in buyer_rows:
+        if row.get("registered_at") is not None:
+            row["registered_at"] = _aware(row["registered_at"])
+    buyers = scoring.buyer_results(buyer_rows, pipeline.instant(day), definition.buyer)
+    summary = RunSummary(as_of=day, definition_version=version_name, engine=engine)
+    _store(session, clock, day, version_name, shops, creators, buyers, summary)
+    summary.seconds = round(timer.monotonic() - started, 3)
+    session.execute(
+        delete(ScoreRun).where(ScoreRun.definition_version == version_name, ScoreRun.as_of == day)
+    )
+    session.add(
+        ScoreRun(
+            definition_version=version_name,
+            as_of=day,
+            engine=engine,
+            shops=summary.shops,
+            creators=summary.creators,
+            buyers=summary.buyers,
+            seconds=summary.seconds,
+            computed_at=clock.now(),
+        )
+    )
+    session.flush()
+    emit(
+        session,
+        clock,
+        "trust.scores_computed",
+        as_of=day,
+        definition_version=version_name,
+        shops=summary.shops,
+    )
+    log.info("trust.scores_computed", as_of=str(day), version=version_name, shops=summary.shops)
+    return summary
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _store(
+    session: Session,
+    clock: Clock,
+    day: date,
+    version: str,
+    shops: dict[int, scoring.ShopResult],
+    creators: dict[int, scoring.CreatorResult],
+    buyers: dict[int, scoring.BuyerResult],
+    summary: RunSummary,
+) -> None:
+    now = clock.now()
+    week_ago = _points_by_shop(session, version, day - timedelta(days=7))
+    yesterday = dict(
+        session.execute(
+            select(ShopScore.shop_id, ShopScore.total).where(
+                ShopScore.definition_version == version,
+                ShopScore.as_of == day - timedelta(days=1),
+                ShopScore.total.is_not(None),
+            )
+        ).all()
+    )
+    for table in (ShopScore, CreatorScore, BuyerCredit):
+        session.execute(
+            delete(table).where(table.definition_version == version, table.as_of == day)
+        )
+    bands: Counter[str] = Counter()
+    movers = []
+    for shop in shops.values():
+        before = week_ago.get(shop.shop_id, {})
+        for item in shop.indicators:
+            if item.points is not None and before.get(item.indicator) is not None:
+                item.change_7d = round(item.points - before[item.indicator], 4)
+        if shop.band:
+            bands[shop.band] += 1
+        previous_total = yesterday.get(shop.shop_id)
+        if shop.total is not None and previous_total is not None:
+            movers.append((shop.shop_id, float(previous_total), shop.total))
+        session.add(
+            ShopScore(
+                shop_id=shop.shop_id,
+                definition_version=version,
+                as_of=day,
+                root_category=shop.root_category,
+                orders=shop.orders,
+                enough_data=shop.enough_data,
+                total=shop.total,
+                band=shop.band,
+                dimensions=shop.dimensions,
+                indicators=shop.indicator_dicts(),
+                suggestions=shop.suggestions,
+                computed_at=now,
+            )
+        )
+    for creator in creators.values():
+        session.add(
+            CreatorScore(
+                creator_id=creator.creator_id,
+                definition_version=version,
+                as_of=day,
+                orders=creator.orders,
+                enough_data=creator.enough_data,
+                outcome=creator.outcome,
+                conduct_deduction=creator.conduct_deduction,
+                score=creator.score,
+                detail={"bad_orders": creator.bad_orders},
+                computed_at=now,
+            )
+        )
+    for buyer in buyers.values():
+        session.add(
+            BuyerCredit(
+                buyer_id=buyer.buyer_id,
+                definition_version=version,
+                as_of=day,
+                score=buyer.score,
+                level=buyer.level,
+                reasons=buyer.reasons,
+                computed_at=now,
+            )
+        )
+    session.flush()
+    summary.shops = len(shops)
+    summary.shops_scored = sum(1 for s in shops.values() if s.enough_data)
+    summary.bands = dict(sorted(bands.items()))
+    summary.creators = len(creators)
+    summary.creators_scored = sum(1 for c in creators.values() if c.enough_data)
+    summary.buyers = len(buyers)
+    summary.movers = sorted(movers, key=lambda m: (-abs(m[2] - m[1]), m[0]))[:5]
+
+
+def _points_by_shop(session: Session, version: str, day: date) -> dict[int, dict[str, float]]:
+    out: dict[int, dict[str, float]] = {}
+    rows = session.execute(
+        select(ShopScore.shop_id, ShopScore.indicators).where(
+            ShopScore.definition_version == version, ShopScore.as_of == day
+        )
+    )
+    for shop_id, indicators in rows:
+        out[shop_id] = {i["indicator"]: i["points"] for i in indicators}
+    return out
+
+
+def last_run_day(session: Session, version: str) -> date | None:
+    return session.scalar(
+        select(ScoreRun.as_of)
+        .where(ScoreRun.definition_version == version)
+        .order_by(ScoreRun.as_of.desc())
+        .limit(1)
+    )
+
+
+def run_daily(session: Session, clock: Clock, *, root: Path | None = None) -> int:
+    """The due step's work: score as of today once per day (active definition, DuckDB).
+    Returns 1 when it computed, 0 when today's scores exist or there are no facts yet."""
+    version, _definition = definition_of(session, clock, None)
+    today = clock.now().date()
+    last = last_run_day(session, version)
+    if last is not None and last >= today:
+        return 0
+    first_order = session.scalar(select(Order.placed_at).order_by(Order.placed_at).limit(1))
+    if first_order is None or first_order >= pipeline.instant(today):
+        return 0
+    run_scores(session, clock, as_of=today, root=root)
+    return 1
+
+
+# -- serving -----------------------------------------------------------------------------------
+
+
+def _active_version(session: Session) -> str:
+    version = session.scalar(
+        select(ScoreDefinitionRow.version).where(ScoreDefinitionRow.active.is_(True))
+    )
+    return version or DEFAULT_VERSION
+
+
+def latest_shop_score(
+    session: Session, shop_id: int, version: str | None = None
+) -> ShopScore | None:
+    return session.scalar(
+        select(ShopScore)
+        .where(
+            ShopScore.shop_id == shop_id,
+            ShopScore.definition_version == (version or _active_version(session)),
+        )
+        .order_by(ShopScore.as_of.desc())
+        .limit(1)
+    )
+
+
+def shop_history(
+    session: Session, shop_id: int, *, days: int = 30, version: str | None = None
+) -> list[ShopScore]:
+    return list(
+        session.scalars(
+            select(ShopScore)
+            .where(
+                ShopScore.shop_id == shop_id,
+                ShopScore.definition_version == (version or _active_version(session)),
+            )
+            .order_by(ShopScore.as_of.desc())
+            .limit(days)
+        )
+    )
+
+
+def latest_creator_score(
+    session: Session, creator_id: int, version: str | None = None
+) -> CreatorScore | None:
+    return session.scalar(
+        select(CreatorScore)
+        .where(
+            CreatorScore.creator_id == creator_id,
+            CreatorScore.definition_version == (version or _active_version(session)),
+        )
+        .order_by(CreatorScore.as_of.desc())
+        .limit(1)
+    )
+
+
+def creator_history(session: Session, creator_id: int, *, days: int = 30) -> list[CreatorScore]:
+    return list(
+        session.scalars(
+            select(CreatorScore)
+            .where(
+                CreatorScore.creator_id == creator_id,
+                CreatorScore.definition_version == _active_version(session),
+            )
+            .order_by(CreatorScore.as_of.desc())
+            .limit(days)
+        )
+    )
+
+
+def buyer_credit(session: Session, clock: Clock, user: User) -> dict[str, Any]:
+    """The buyer's own credit and why; a buyer with no scored history gets the starting
+    credit from account age alone."""
+    row = session.scalar(
+        select(BuyerCredit)
+        .where(
+            BuyerCredit.buyer_id == user.id,
+            BuyerCredit.definition_version == _active_version(session),
+        )
+        .order_by(BuyerCredit.as_of.desc())
+        .limit(1)
+    )
+    if row is not None:
+        return {
+            "as_of": row.as_of,
+            "score": row.score,
+            "level": row.level,
+            "reasons": row.reasons,
+            "definition_version": row.definition_version,
+        }
+    version, definition = definition_of(session, clock, None)
+    today = clock.now().date()
+    result = scoring.buyer_result(
+        user.id, {"registered_at": user.created_at}, pipeline.instant(today), definition.buyer
+    )
+    return {
+        "as_of": None,
+        "score": result.score,
+        "level": result.level,
+        "reasons": result.reasons,
+        "definition_version": version,
+    }
+
+
+# -- flags -------------------------------------------------------------------------------------
+
+FLAG_KINDS = ("order", "review", "buyer")
+
+
+def create_flag(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    subject_kind: str,
+    subject_id: int,
+    reason: str,
+    source: str = "operator",
+) -> IntegrityFlag:
+    """Exclude an order, a review or a buyer from scores from the next run on (audited)."""
+    if subject_kind not in FLAG_KINDS:
+        raise InvalidInput(f"subject_kind is one of {', '.join(FLAG_KINDS)}", field="subject_kind")
+    if not reason.strip():
+        raise InvalidInput("give a reason", field="reason")
+    model: Any = {"order": Order, "review": Review, "buyer": User}[subject_kind]
+    if session.get(model, subject_id) is None:
+        raise NotFound(f"no such {subject_kind}", field="subject_id")
+    flag = IntegrityFlag(
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        reason=reason.strip(),
+        source=source,
+        created_by=principal.id,
+        created_at=clock.now(),
+        lifted_at=None,
+    )
+    session.add(flag)
+    session.flush()
+    emit(
+        session,
+        clock,
+        "trust.flag_created",
+        flag_id=flag.id,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        reason=flag.reason,
+        by_user_id=principal.id,
+    )
+    return flag
+
+
+def summary_dict(summary: RunSummary) -> dict[str, Any]:
+    return asdict(summary)

@@ -1,0 +1,139 @@
+"""Buyer pages around the shelf: discovery (the home page) and the product page with buying."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shijing.accounts.deps import MaybePrincipal
+from shijing.accounts.service import Principal
+from shijing.commerce.catalog import shelf
+from shijing.commerce.catalog.categories import CATEGORIES
+from shijing.commerce.creators import service as creators
+from shijing.commerce.live import service as lives
+from shijing.commerce.orders.models import TrafficSource
+from shijing.commerce.reviews import service as reviews
+from shijing.commerce.shops.models import Shop
+from shijing.core.errors import DomainError
+from shijing.core.http import ClockDep, DbSession
+from shijing.web.i18n import pick_language
+from shijing.web.live.room import guarantees_of, product_card
+from shijing.web.pages import buying
+from shijing.web.pages.auth import Csrf
+from shijing.web.pages.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def shop_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(wanted)))
+    return {int(shop_id): str(name) for shop_id, name in rows}
+
+
+@router.get("/")
+def discover(
+    request: Request, principal: MaybePrincipal, session: DbSession, q: str | None = None
+) -> Response:
+    """Live rooms on air and upcoming, then products (newest first, or matching ``q``)."""
+    request.state.principal = principal
+    rooms, _ = lives.discover_live_sessions(session, limit=20)
+    hosts = creators.creators_by_ids(session, {r.creator_id for r in rooms})
+    errors: dict[str, str] = {}
+    try:
+        products, total = shelf.search_products(session, q=q, limit=24)
+    except DomainError as exc:
+        errors["q"] = buying.explain(pick_language(request), exc)[1]
+        products, total = shelf.search_products(session, limit=24)
+    shops = shop_names(session, {p.product.shop_id for p in products})
+    return render(
+        request,
+        "discover.html",
+        {
+            "rooms": rooms,
+            "hosts": hosts,
+            "products": products,
+            "total": total,
+            "shops": shops,
+            "q": q or "",
+            "errors": errors,
+        },
+    )
+
+
+def _product_context(
+    session: Session, principal: Principal | None, product_id: int
+) -> dict[str, Any]:
+    view = shelf.view_product(session, principal, product_id)
+    category = CATEGORIES.get(view.product.category)
+    return {
+        "view": view,
+        "product": view.product,
+        "shop_name": shop_names(session, [view.product.shop_id]).get(view.product.shop_id, ""),
+        "category": category,
+        "guarantees": guarantees_of(view.product.category),
+        "summary": reviews.summarise(session, product_id=product_id),
+        "stock": sum(s.stock for s in view.skus),
+        "skus": (product_card(session, product_id) or {}).get("skus", []),
+    }
+
+
+@router.get("/products/{product_id}")
+def product_page(
+    product_id: int, request: Request, principal: MaybePrincipal, session: DbSession
+) -> Response:
+    request.state.principal = principal
+    context = _product_context(session, principal, product_id)
+    context["values"] = buying.saved_address(session, principal)
+    return render(request, "product.html", context)
+
+
+@router.post("/products/{product_id}/buy")
+async def buy_product(
+    product_id: int,
+    request: Request,
+    _csrf: Csrf,
+    principal: MaybePrincipal,
+    session: DbSession,
+    clock: ClockDep,
+) -> Response:
+    """Buy from the product page: on success the page says so; errors sit next to the fields."""
+    request.state.principal = principal
+    lang = pick_language(request)
+    context = _product_context(session, principal, product_id)
+    template = "_buy_box.html" if request.headers.get("hx-request") else "product.html"
+    if principal is None:
+        context["errors"] = {"_form": ""}
+        return render(request, template, context, status=401)
+    form, sku_id, quantity = buying.read_form(await request.form(), lang)
+    if sku_id is not None and sku_id not in {s.id for s in context["view"].skus}:
+        form.errors["sku_id"] = buying.explain(lang, shelf.no_sku())[1]
+    status = 422
+    if not form.errors and sku_id is not None and quantity is not None:
+        try:
+            order = buying.buy(
+                session,
+                clock,
+                principal,
+                sku_id=sku_id,
+                quantity=quantity,
+                values=form.values,
+                traffic_source=TrafficSource.PRODUCT_PAGE.value,
+            )
+        except DomainError as exc:
+            session.rollback()
+            name, text = buying.explain(lang, exc)
+            form.errors[name] = text
+            status = exc.status if exc.status != 400 else 422
+        else:
+            context["bought"] = order
+            status = 200
+    context.update(buying.form_context(form))
+    return render(request, template, context, status=status)

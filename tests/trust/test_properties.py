@@ -1,0 +1,100 @@
+"""Properties: a worse outcome never raises a score; small samples are shrunk."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shijing.trust.engines import ScoringEngine
+from tests.trust.builders import T0, FactSet, definition, shop_scores
+
+Shop = tuple[int, list[bool], list[int]]  # orders, late pickups, review ratings
+
+shops = st.lists(
+    st.tuples(
+        st.integers(min_value=30, max_value=40),
+        st.lists(st.booleans(), min_size=40, max_size=40),
+        st.lists(st.integers(min_value=0, max_value=5), min_size=40, max_size=40),
+    ),
+    min_size=2,
+    max_size=4,
+)
+
+
+def build(spec: list[Shop], *, extra_negative: bool = False, extra_late: bool = False) -> FactSet:
+    fs = FactSet()
+    for shop_id, (n, late, ratings) in enumerate(spec, start=1):
+        for i in range(n):
+            is_late = late[i] or (extra_late and shop_id == 1 and i == _first(late, False, n))
+            order = fs.order(
+                shop_id=shop_id,
+                placed_at=T0 + timedelta(hours=i),
+                pickup_hours=60 if is_late else 24,
+            )
+            rating = ratings[i]
+            if extra_negative and shop_id == 1 and i == _first(ratings, 0, n):
+                rating = 1
+            if rating:
+                fs.review(order, rating)
+    return fs
+
+
+def _first(values: list[object], wanted: object, n: int) -> int:
+    return next((i for i in range(n) if values[i] == wanted), -1)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(spec=shops)
+def test_a_negative_review_never_raises_a_score(duck: ScoringEngine, spec: list[Shop]) -> None:
+    before = shop_scores(duck, build(spec))[1].total
+    after = shop_scores(duck, build(spec, extra_negative=True))[1].total
+    assert before is not None
+    assert after is not None
+    assert after <= before
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(spec=shops)
+def test_a_late_pickup_never_raises_a_score(duck: ScoringEngine, spec: list[Shop]) -> None:
+    before = shop_scores(duck, build(spec))[1].total
+    after = shop_scores(duck, build(spec, extra_late=True))[1].total
+    assert before is not None
+    assert after is not None
+    assert after <= before
+
+
+def test_three_perfect_orders_do_not_outrank_three_thousand_at_99_percent(
+    duck: ScoringEngine,
+) -> None:
+    fs = FactSet()
+    for i in range(3):
+        fs.order(shop_id=1, placed_at=T0 + timedelta(hours=i))
+    for i in range(3000):
+        order = fs.order(
+            shop_id=2, placed_at=T0 + timedelta(minutes=i), pickup_hours=60 if i % 100 == 0 else 24
+        )
+        fs.review(order, 1 if i % 100 == 1 else 5)
+    for shop_id in range(3, 8):  # ordinary peers: 90% on time, 5% negative reviews
+        for i in range(100):
+            order = fs.order(
+                shop_id=shop_id,
+                placed_at=T0 + timedelta(hours=i),
+                pickup_hours=60 if i % 10 == 0 else 24,
+            )
+            fs.review(order, 1 if i % 20 == 1 else 5)
+    scores = shop_scores(duck, fs, definition(min_orders=3, prior_orders=50))
+    small, big = scores[1], scores[2]
+    assert small.total is not None
+    assert big.total is not None
+    assert big.total > small.total
+    # without shrinkage the three perfect orders would win
+    unshrunk = shop_scores(duck, fs, definition(min_orders=3, prior_orders=0))
+    assert unshrunk[1].total is not None
+    assert unshrunk[2].total is not None
+    assert unshrunk[1].total > unshrunk[2].total
