@@ -237,7 +237,64 @@ def demo(
     table.add_row("database", url)
     console.print(table)
     sys.stdout.flush()
-    _serve(settings, host, port, 1, True)
+    world = seeded.result.simulation.world
+    assert world is not None
+    viewers = [b.user_id for b in world.population.buyers if b.kind == "normal" and b.user_id]
+    _serve_demo(settings, host, port, seeded.live_session_ids, viewers)
+
+
+def _serve_demo(
+    settings: Settings, host: str, port: int, room_ids: list[int], viewer_ids: list[int]
+) -> None:
+    """Serve the demo and keep its rooms on air alive at a human pace: simulated viewers come
+    and go, chat, follow and buy, and creators pin the next product. Stops with the server."""
+    import threading
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from shijing.accounts.models import User
+    from shijing.sim.live import LiveRoomActor
+    from shijing.web.app import create_app
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    db = Database.from_url(settings.database_url)
+    app = create_app(settings, db=db, background=True)
+    hub = app.state.hub
+    with db.sessions() as session:
+        rows = session.execute(
+            select(User.id, User.display_name).where(User.id.in_(viewer_ids))
+        ).all()
+        names = dict(rows)
+
+    def chat_in(room: int) -> Callable[[int, str], None]:
+        def chat(user_id: int, text: str) -> None:
+            hub.publish_threadsafe(room, "chat", user=names.get(user_id, "老铁"), text=text)
+
+        return chat
+
+    actors = [
+        LiveRoomActor(db, room, viewer_user_ids=viewer_ids, chat=chat_in(room), seed=room)
+        for room in room_ids
+    ]
+    stop = threading.Event()
+
+    def keep_rooms_alive() -> None:
+        while not stop.wait(3.0):
+            for actor in actors:
+                try:
+                    actor.tick(datetime.now(UTC))
+                except Exception as exc:  # one bad tick must not end the demo
+                    err_console.print(f"live room {actor.live_session_id}: {exc}")
+
+    thread = threading.Thread(target=keep_rooms_alive, name="demo-live-rooms", daemon=True)
+    thread.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        db.dispose()
 
 
 @contextlib.contextmanager

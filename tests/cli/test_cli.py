@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import socket
@@ -91,6 +93,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def _watch(url: str, seconds: float) -> set[str]:
+    """The kinds of live-room messages seen until simulated chat arrives (or ``seconds``)."""
+    import websockets
+
+    seen: set[str] = set()
+    async with websockets.connect(url) as ws:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and "chat" not in seen:
+            try:
+                raw = await asyncio.wait_for(
+                    ws.recv(), timeout=max(0.1, deadline - time.monotonic())
+                )
+            except TimeoutError:
+                break
+            seen.add(json.loads(raw).get("type", ""))
+    return seen
+
+
 def test_demo_serves_healthz_and_docs_and_prints_the_operator_login(tmp_path: Path) -> None:
     port = _free_port()
     env = {
@@ -131,6 +151,11 @@ def test_demo_serves_healthz_and_docs_and_prints_the_operator_login(tmp_path: Pa
             time.sleep(0.2)
         assert httpx.get(f"{base}/docs").status_code == 200
         assert httpx.get(f"{base}/").status_code == 200
+        # The rooms on air are alive: simulated viewers chat and creators pin while we watch.
+        rooms = httpx.get(f"{base}/api/v1/live-sessions?status=live").json()["items"]
+        assert rooms, "the demo leaves rooms on air"
+        kinds = asyncio.run(_watch(f"ws://127.0.0.1:{port}/ws/live/{rooms[0]['id']}", 40))
+        assert "chat" in kinds, kinds
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=20)
