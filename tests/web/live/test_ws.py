@@ -108,8 +108,9 @@ def test_joining_and_leaving_count_viewers(
         assert viewers["count"] == 1
         session.expire_all()
         assert session.get(LiveSession, live.id).viewer_count == 1  # type: ignore[union-attr]
+        ws.close()
     # the leave is counted after the socket closes, in the server's task: wait for it
-    for _ in range(200):
+    for _ in range(400):
         session.expire_all()
         if session.get(LiveSession, live.id).viewer_count == 0:  # type: ignore[union-attr]
             break
