@@ -100,22 +100,34 @@ def test_a_late_joiner_gets_the_pinned_product_and_recent_chat(
 
 
 def test_joining_and_leaving_count_viewers(
-    client: TestClient, session: Session, clock: ManualClock
+    committing_db: Database, clock: ManualClock, settings: Any
 ) -> None:
-    live, _ = _room(session, clock)
-    with client.websocket_connect(f"/ws/live/{live.id}") as ws:
-        viewers = _joined(ws)["viewers"]
-        assert viewers["count"] == 1
-        session.expire_all()
-        assert session.get(LiveSession, live.id).viewer_count == 1  # type: ignore[union-attr]
-        ws.close()
-    # the leave is counted after the socket closes, in the server's task: wait for it
-    for _ in range(400):
-        session.expire_all()
-        if session.get(LiveSession, live.id).viewer_count == 0:  # type: ignore[union-attr]
-            break
-        time.sleep(0.025)
-    assert session.get(LiveSession, live.id).viewer_count == 0  # type: ignore[union-attr]
+    # Real commits on separate connections: the leave is written by the server's thread while
+    # this test reads, which one shared test connection cannot do safely.
+    from shijing.web.app import create_app
+
+    with committing_db.transaction() as session:
+        live, _ = _room(session, clock)
+        live_id = live.id
+
+    def count() -> int:
+        with committing_db.sessions() as s:
+            found = s.get(LiveSession, live_id)
+            assert found is not None
+            return found.viewer_count
+
+    with TestClient(create_app(settings, db=committing_db, clock=clock)) as client:
+        with client.websocket_connect(f"/ws/live/{live_id}") as ws:
+            viewers = _joined(ws)["viewers"]
+            assert viewers["count"] == 1
+            assert count() == 1
+            ws.close()
+        # the leave is counted after the socket closes, in the server's thread: wait for it
+        for _ in range(400):
+            if count() == 0:
+                break
+            time.sleep(0.025)
+        assert count() == 0
 
 
 def test_anonymous_viewers_watch_but_cannot_chat(
