@@ -193,13 +193,8 @@ async def live_socket(ws: WebSocket, session_id: int) -> None:
         with contextlib.suppress(Exception):
             await ws.close()
         if joined.counted:
-            # On a plain executor thread: even if this handler is cancelled at disconnect, the
-            # thread runs to the end and the viewer is given back.
-            leaving = asyncio.get_running_loop().run_in_executor(
-                None, _leave, db, clock, session_id
-            )
             try:
-                left = await leaving
+                left = await _in_thread(_leave, db, clock, session_id)
                 app.state.viewer_counts.note(session_id, left)
             except Exception as exc:
                 log.warning("live.viewer_left_failed", error=str(exc))
