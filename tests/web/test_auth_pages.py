@@ -159,3 +159,17 @@ def test_language_switch_is_remembered(client: TestClient) -> None:
 def test_next_parameter_cannot_redirect_off_site(client: TestClient) -> None:
     response = client.get("/lang/en?next=//evil.example.com/", follow_redirects=False)
     assert response.headers["location"] == "/"
+
+
+def test_cookie_authenticated_api_writes_need_the_csrf_header(client: TestClient) -> None:
+    email, bearer = signed_up(client)
+    token = _csrf(client, "/login")
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    body = {"name": "from a page", "days": 7}
+    forged = client.post("/api/v1/me/tokens", json=body)  # what a cross-site form could send
+    assert (forged.status_code, forged.json()["error"]) == (403, "csrf")
+    assert client.get("/api/v1/me").status_code == 200  # reads need no token
+    ok = client.post("/api/v1/me/tokens", json=body, headers={"X-CSRF-Token": token})
+    assert ok.status_code == 201
+    client.cookies.clear()
+    assert client.post("/api/v1/me/tokens", json=body, headers=bearer).status_code == 201

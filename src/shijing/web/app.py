@@ -30,6 +30,7 @@ from shijing.core.outbox import Dispatcher
 from shijing.core.settings import Settings, get_settings
 from shijing.trust import handlers as _trust_handlers  # noqa: F401  (registers the daily step)
 from shijing.trust.api import router as trust_router
+from shijing.web.csrf import CookieApiCsrfMiddleware
 from shijing.web.errors import install_error_handlers
 from shijing.web.live import bridge
 from shijing.web.live.hub import Hub
@@ -115,6 +116,7 @@ def create_app(
     )
 
     install_error_handlers(app)
+    app.add_middleware(CookieApiCsrfMiddleware, secret=settings.secret_key)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", tags=["ops"])

@@ -9,7 +9,10 @@ import hmac
 import secrets
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shijing.accounts.deps import SESSION_COOKIE
 from shijing.core.errors import Forbidden
 
 CSRF_COOKIE = "shijing_csrf"
@@ -64,4 +67,47 @@ async def verify(request: Request, secret: str) -> None:
     if not (valid_token(secret, cookie) and sent and hmac.compare_digest(sent, cookie or "")):
         raise Forbidden(
             "the form is missing its CSRF token or it does not match", field=CSRF_FIELD, code="csrf"
+        )
+
+
+class CookieApiCsrfMiddleware:
+    """The API takes the page cookie too (so pages can call it), which makes every cookie-
+    authenticated API write a cross-site request target: such writes must repeat the CSRF cookie
+    in ``X-CSRF-Token``. Bearer-token calls carry no ambient credentials and are left alone."""
+
+    UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, app: ASGIApp, secret: str) -> None:
+        self.app = app
+        self.secret = secret
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in self.UNSAFE
+            and scope["path"].startswith("/api/")
+        ):
+            request = Request(scope)
+            if (
+                "authorization" not in request.headers
+                and request.cookies.get(SESSION_COOKIE)
+                and not self._repeated(request)
+            ):
+                response = JSONResponse(
+                    {
+                        "error": "csrf",
+                        "field": CSRF_HEADER,
+                        "message": "a cookie-authenticated write must send X-CSRF-Token",
+                    },
+                    status_code=403,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _repeated(self, request: Request) -> bool:
+        cookie = request.cookies.get(CSRF_COOKIE)
+        sent = request.headers.get(CSRF_HEADER)
+        return bool(
+            valid_token(self.secret, cookie) and sent and hmac.compare_digest(sent, cookie or "")
         )

@@ -73,9 +73,11 @@ def test_a_creator_pins_and_a_viewer_sees_it_within_a_second(
         expect(page.locator("#live-room")).to_have_attribute("data-connected", "true")
         expect(page.locator("#pinned")).to_contain_text("主播还没有上架讲解商品")
         sent = time.monotonic()
+        csrf = next(c["value"] for c in creator.cookies() if c["name"] == "shijing_csrf")
         response = creator.request.post(
             f"{live_server.url}/api/v1/live-sessions/{room['live_id']}"
-            f"/showcase/{room['cap_item']}/pin"
+            f"/showcase/{room['cap_item']}/pin",
+            headers={"X-CSRF-Token": csrf},
         )
         assert response.status == 200, response.text()
         expect(page.locator("#pinned .title")).to_have_text("毛线帽", timeout=1000)
