@@ -102,8 +102,16 @@ def test_a_late_joiner_gets_the_pinned_product_and_recent_chat(
 def test_joining_and_leaving_count_viewers(
     committing_db: Database, clock: ManualClock, settings: Any
 ) -> None:
-    # Real commits on separate connections: the leave is written by the server's thread while
-    # this test reads, which one shared test connection cannot do safely.
+    # A real server and a real socket: the leave is written by the server when the client goes,
+    # as in production (a test client's teardown may cancel the handler instead).
+    import asyncio
+    import json
+    import socket
+    import threading
+
+    import uvicorn
+    import websockets
+
     from shijing.web.app import create_app
 
     with committing_db.transaction() as session:
@@ -116,18 +124,36 @@ def test_joining_and_leaving_count_viewers(
             assert found is not None
             return found.viewer_count
 
-    with TestClient(create_app(settings, db=committing_db, clock=clock)) as client:
-        with client.websocket_connect(f"/ws/live/{live_id}") as ws:
-            viewers = _joined(ws)["viewers"]
-            assert viewers["count"] == 1
-            assert count() == 1
-            ws.close()
-        # the leave is counted after the socket closes, in the server's thread: wait for it
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(settings, db=committing_db, clock=clock)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
         for _ in range(400):
+            if server.started:
+                break
+            time.sleep(0.025)
+
+        async def watch() -> int:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/live/{live_id}") as ws:
+                while True:
+                    message = json.loads(await ws.recv())
+                    if message["type"] == "viewers":
+                        assert count() == 1
+                        return int(message["count"])
+
+        assert asyncio.run(watch()) == 1
+        for _ in range(400):  # the server writes the leave once it sees the socket close
             if count() == 0:
                 break
             time.sleep(0.025)
         assert count() == 0
+    finally:
+        server.should_exit = True
+        thread.join(15)
 
 
 def test_anonymous_viewers_watch_but_cannot_chat(
