@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from shijing.accounts.service import Principal
 from shijing.commerce.orders import fulfilment, timeline
+from shijing.commerce.orders.access import get_order_for
 from shijing.commerce.shipping.carriers import find_carrier, normalise_code
 from shijing.commerce.shipping.models import (
     Carrier,
@@ -471,7 +472,7 @@ def shipments_of_order(
 ) -> tuple[list[Shipment], int]:
     """An order's shipments, oldest first, for its buyer, its shop's staff and operators; the
     page and the total."""
-    fulfilment.visible_order(session, principal, order_id=order_id)
+    get_order_for(session, principal, order_id)
     query = select(Shipment).where(Shipment.order_id == order_id)
     if direction is not None:
         query = query.where(Shipment.direction == direction)
@@ -502,7 +503,7 @@ def visible_shipment(session: Session, principal: Principal, *, shipment_id: int
     shipment = session.get(Shipment, shipment_id)
     try:
         if shipment is not None:
-            fulfilment.visible_order(session, principal, order_id=shipment.order_id)
+            get_order_for(session, principal, shipment.order_id)
     except NotFound:
         shipment = None
     if shipment is None:
