@@ -15,6 +15,7 @@ from shijing.commerce.shipping import models as shipping_models
 from shijing.commerce.shops import models as shops_models
 from shijing.core import outbox
 from shijing.core.db import Base
+from shijing.guarantees import models as guarantees_models
 from shijing.ledger import models as ledger_models
 from shijing.trust import models as trust_models
 
@@ -26,6 +27,7 @@ __all__ = [
     "catalog_models",
     "complaints_models",
     "creators_models",
+    "guarantees_models",
     "ledger_models",
     "live_models",
     "metadata",

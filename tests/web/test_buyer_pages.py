@@ -103,6 +103,16 @@ def test_unknown_and_unpublished_products_and_rooms_are_404_pages(
         assert "Page not found" in page.text
 
 
+def test_a_signed_in_visitor_gets_a_404_page_for_unknown_pages_not_a_500(
+    client: TestClient, session: Session, clock: ManualClock
+) -> None:
+    _buyer(client, session, clock)
+    for path in ("/products/999999", "/live/999999"):
+        page = client.get(path, headers={"Accept-Language": "en", "Accept": "text/html"})
+        assert page.status_code == 404, path
+        assert "Page not found" in page.text
+
+
 def test_buying_from_the_product_page_with_errors_next_to_fields(
     client: TestClient, session: Session, clock: ManualClock
 ) -> None:

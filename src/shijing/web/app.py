@@ -28,6 +28,8 @@ from shijing.core.deadlines import run_due
 from shijing.core.http import DbSession
 from shijing.core.outbox import Dispatcher
 from shijing.core.settings import Settings, get_settings
+from shijing.guarantees import handlers as _guarantee_handlers  # noqa: F401
+from shijing.guarantees.api import router as guarantees_router
 from shijing.trust import handlers as _trust_handlers  # noqa: F401  (registers the daily step)
 from shijing.trust.api import router as trust_router
 from shijing.web.csrf import CookieApiCsrfMiddleware
@@ -38,6 +40,7 @@ from shijing.web.live.ws import ViewerCounts
 from shijing.web.live.ws import router as live_socket
 from shijing.web.middleware import RequestIdMiddleware
 from shijing.web.pages.auth import router as auth_pages
+from shijing.web.pages.creator import router as creator_pages
 from shijing.web.pages.live import router as live_pages
 from shijing.web.pages.shop import router as shop_pages
 
@@ -51,6 +54,7 @@ def api_router() -> APIRouter:
     for domain_router in COMMERCE_ROUTERS:
         router.include_router(domain_router)
     router.include_router(trust_router)
+    router.include_router(guarantees_router)
     return router
 
 
@@ -129,6 +133,7 @@ def create_app(
     app.include_router(auth_pages)
     app.include_router(shop_pages)
     app.include_router(live_pages)
+    app.include_router(creator_pages)
     app.include_router(live_socket)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

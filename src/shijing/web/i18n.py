@@ -176,3 +176,128 @@ def translate(lang: str, key: str, **values: object) -> str:
         return key
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
+
+
+# -- creator console (pages/creator.py, templates/creator/) --
+MESSAGES.update(
+    {
+        "nav.creator": {"zh-CN": "主播中心", "en": "Creator console"},
+        "creator.title": {"zh-CN": "主播中心", "en": "Creator console"},
+        "creator.score": {"zh-CN": "带货口碑分", "en": "Word-of-mouth score"},
+        "creator.not_enough_data": {"zh-CN": "数据不足，暂无评分", "en": "Not enough data yet"},
+        "creator.score_range": {
+            "zh-CN": "满分 5.0，最低 3.0，每日更新",
+            "en": "From 3.0 to 5.0, recomputed daily",
+        },
+        "creator.as_of": {"zh-CN": "截至 {day}", "en": "As of {day}"},
+        "creator.orders_counted": {"zh-CN": "计入订单 {n} 笔", "en": "{n} orders counted"},
+        "creator.bad_orders": {"zh-CN": "体验不佳订单 {n} 笔", "en": "{n} orders went badly"},
+        "creator.outcome": {"zh-CN": "订单体验 {pct}%", "en": "Order outcomes {pct}% good"},
+        "creator.deduction": {"zh-CN": "行为扣分 {n}", "en": "Conduct deduction {n}"},
+        "creator.trend": {"zh-CN": "近 30 天趋势", "en": "Last 30 days"},
+        "creator.trend_range": {"zh-CN": "最低 {low}，最高 {high}", "en": "Low {low}, high {high}"},
+        "creator.no_trend": {"zh-CN": "暂无趋势数据", "en": "No trend yet"},
+        "creator.followers": {"zh-CN": "粉丝", "en": "Followers"},
+        "creator.follower_count": {"zh-CN": "{n} 位粉丝", "en": "{n} followers"},
+        "creator.recent_followers": {"zh-CN": "最近关注", "en": "Recent followers"},
+        "creator.no_followers": {"zh-CN": "还没有粉丝", "en": "No followers yet"},
+        "creator.sessions": {"zh-CN": "直播场次", "en": "Live sessions"},
+        "creator.on_air": {"zh-CN": "直播中", "en": "On air"},
+        "creator.upcoming": {"zh-CN": "即将开播", "en": "Scheduled"},
+        "creator.past": {"zh-CN": "已结束", "en": "Past"},
+        "creator.no_sessions": {"zh-CN": "暂无", "en": "None"},
+        "creator.starts_at": {"zh-CN": "开播时间 {at}", "en": "Starts {at}"},
+        "creator.started_at": {"zh-CN": "开播于 {at}", "en": "Started {at}"},
+        "creator.ended_at": {"zh-CN": "结束于 {at}", "en": "Ended {at}"},
+        "creator.schedule": {"zh-CN": "预约直播", "en": "Schedule a live session"},
+        "creator.field.title": {"zh-CN": "直播标题", "en": "Title"},
+        "creator.field.scheduled_at": {
+            "zh-CN": "开播时间（北京时间）",
+            "en": "Start time (Beijing time)",
+        },
+        "creator.field.stream_url": {
+            "zh-CN": "直播流地址（选填）",
+            "en": "Stream URL (optional)",
+        },
+        "creator.field.product_id": {"zh-CN": "选择商品", "en": "Product"},
+        "creator.action.schedule": {"zh-CN": "预约", "en": "Schedule"},
+        "creator.action.start": {"zh-CN": "开始直播", "en": "Go live"},
+        "creator.action.end": {"zh-CN": "结束直播", "en": "End the session"},
+        "creator.action.manage": {"zh-CN": "管理", "en": "Manage"},
+        "creator.action.view_room": {"zh-CN": "查看直播间", "en": "Open the room"},
+        "creator.action.add": {"zh-CN": "加入小黄车", "en": "Add to the showcase"},
+        "creator.action.pin": {"zh-CN": "讲解", "en": "Pin"},
+        "creator.action.unpin": {"zh-CN": "取消讲解", "en": "Unpin"},
+        "creator.action.remove": {"zh-CN": "移除", "en": "Remove"},
+        "creator.back": {"zh-CN": "返回主播中心", "en": "Back to the console"},
+        "creator.pinned": {"zh-CN": "讲解中", "en": "Pinned"},
+        "creator.showcase_empty": {"zh-CN": "小黄车还是空的", "en": "The showcase is empty"},
+        "creator.showcase_locked": {
+            "zh-CN": "直播已结束，小黄车不能再修改",
+            "en": "This session is over; its showcase can no longer change",
+        },
+        "creator.no_options": {
+            "zh-CN": "没有更多可加入的商品：加入店铺或选择开放的分销计划",
+            "en": "No more products to add: join a shop or pick an open distribution plan",
+        },
+        "creator.own_shop": {"zh-CN": "自家店铺", "en": "own shop"},
+        "creator.commission": {"zh-CN": "佣金 {pct}%", "en": "{pct}% commission"},
+        "creator.choose": {"zh-CN": "请选择", "en": "Choose…"},
+        "creator.orders": {"zh-CN": "本场订单", "en": "Orders in this session"},
+        "creator.orders_summary": {
+            "zh-CN": "已支付 {n} 单，成交额 {gmv}",
+            "en": "{n} paid orders, {gmv} in sales",
+        },
+        "creator.no_orders": {"zh-CN": "还没有订单", "en": "No orders yet"},
+        "creator.order_status.pending_payment": {"zh-CN": "待支付", "en": "Awaiting payment"},
+        "creator.order_status.paid": {"zh-CN": "已支付", "en": "Paid"},
+        "creator.order_status.shipped": {"zh-CN": "已发货", "en": "Shipped"},
+        "creator.order_status.delivered": {"zh-CN": "已签收", "en": "Delivered"},
+        "creator.order_status.completed": {"zh-CN": "已完成", "en": "Completed"},
+        "creator.order_status.cancelled": {"zh-CN": "已取消", "en": "Cancelled"},
+        "creator.order_status.refunded": {"zh-CN": "已退款", "en": "Refunded"},
+        "creator.error.bad_title": {
+            "zh-CN": "标题须为 1 到 100 个字，且不含控制字符",
+            "en": "Must be 1 to 100 characters, without control characters",
+        },
+        "creator.error.bad_time": {
+            "zh-CN": "请输入有效的日期和时间",
+            "en": "Enter a valid date and time",
+        },
+        "creator.error.time_window": {
+            "zh-CN": "开播时间须晚于现在，且在 90 天之内",
+            "en": "Must be in the future, within 90 days",
+        },
+        "creator.error.bad_url": {
+            "zh-CN": "须为 http:// 或 https:// 开头的网址",
+            "en": "Must be a web address starting with http:// or https://",
+        },
+        "creator.error.already_live": {
+            "zh-CN": "你正在另一场直播中，请先结束它",
+            "en": "You are live in another session; end it first",
+        },
+        "creator.error.invalid_state": {
+            "zh-CN": "这场直播当前的状态不允许这样做",
+            "en": "Not possible in this session's current state",
+        },
+        "creator.error.choose_product": {"zh-CN": "请选择商品", "en": "Choose a product"},
+        "creator.error.not_sellable": {
+            "zh-CN": "你不能带货这个商品：既不是该店铺成员，也没有开放的分销计划",
+            "en": "You may not sell this product: not its shop's staff and no open "
+            "distribution plan",
+        },
+        "creator.error.unknown_product": {"zh-CN": "商品不存在", "en": "No such product"},
+        "creator.error.already_in_showcase": {
+            "zh-CN": "这个商品已经在小黄车里了",
+            "en": "This product is already in the showcase",
+        },
+        "creator.error.showcase_full": {
+            "zh-CN": "小黄车最多放 100 个商品",
+            "en": "A showcase holds at most 100 products",
+        },
+        "creator.error.not_found": {
+            "zh-CN": "小黄车里没有这个商品",
+            "en": "This item is not in the showcase",
+        },
+    }
+)

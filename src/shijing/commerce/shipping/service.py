@@ -31,6 +31,7 @@ from shijing.commerce.shipping.models import (
     TrackingEvent,
     TrackingKind,
 )
+from shijing.commerce.shipping.preconditions import check_before_shipping
 from shijing.commerce.shipping.states import ACTION_OF_KIND, SHIPMENT
 from shijing.commerce.shops import service as shops
 from shijing.commerce.shops.access import is_shop_staff, require_shop_staff
@@ -158,6 +159,7 @@ def ship_order(
     fulfilment.ensure_can(order, "ship")
     carrier = _known_carrier(session, code)
     _ensure_tracking_no_free(session, carrier.code, number)
+    check_before_shipping(session, order)
     shop = shops.get_shop(session, order.shop_id)
     shipment = _add_shipment(
         session,

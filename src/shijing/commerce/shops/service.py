@@ -329,11 +329,12 @@ def update_shop(
 def _change_status(
     session: Session,
     clock: Clock,
-    principal: Principal,
+    principal: Principal | None,
     shop_id: int,
     action: str,
     reason: str | None,
 ) -> Shop:
+    """``principal`` None: the platform itself acts (a rule enforced, not a person's choice)."""
     shop = _locked_shop(session, shop_id)
     before = shop.status
     after = SHOP.next(before, action)
@@ -348,8 +349,8 @@ def _change_status(
         shop_id=shop.id,
         action=action,
         reason=reason,
-        actor=principal.id,
-        actor_is_operator=principal.is_operator,
+        actor=principal.id if principal else None,
+        actor_is_operator=principal.is_operator if principal else True,
         **{"from": before, "to": after},
     )
     return shop
@@ -375,6 +376,17 @@ def reinstate_shop(
     _require_operator(principal)
     text = _reason(reason, required=True)
     return _change_status(session, clock, principal, shop_id, "reinstate", text)
+
+
+def suspend_by_system(session: Session, clock: Clock, shop_id: int, *, reason: str) -> Shop:
+    """The platform suspends a shop under a rule (e.g. it owes the guarantee fund)."""
+    return _change_status(session, clock, None, shop_id, "suspend", _reason(reason, required=True))
+
+
+def reinstate_by_system(session: Session, clock: Clock, shop_id: int, *, reason: str) -> Shop:
+    return _change_status(
+        session, clock, None, shop_id, "reinstate", _reason(reason, required=True)
+    )
 
 
 def close_shop(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 
 from shijing.core.clock import to_display
 from shijing.core.money import format_fen
@@ -69,10 +71,28 @@ def render_error_page(
     return render(
         request,
         "error.html",
-        {"status": status, "code": code, "message": shown},
+        {
+            "status": status,
+            "code": code,
+            "message": shown,
+            "principal": _still_readable(getattr(request.state, "principal", None)),
+        },
         status=status,
         headers=headers,
     )
+
+
+def _still_readable(principal: Any) -> Any:
+    """The signed-in user as the page header needs them, or None. An error page is rendered
+    after the request's transaction was rolled back and its session closed, so the user row
+    may no longer load: the page is then shown as to a visitor rather than failing."""
+    if principal is None:
+        return None
+    try:
+        name = principal.user.display_name
+    except SQLAlchemyError:
+        return None
+    return SimpleNamespace(user=SimpleNamespace(display_name=name), roles=principal.roles)
 
 
 def _escape(text: str) -> str:

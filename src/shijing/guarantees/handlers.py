@@ -1,0 +1,89 @@
+"""Trust Purchase reacting to the marketplace: promises copied onto new orders, premiums on paid
+ones, claims opened by returns and rulings, fast refunds settled, badges re-evaluated after the
+daily scores, and the deadlines (payouts, fast-refund recoveries, grace periods)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from shijing.core.clock import Clock
+from shijing.core.deadlines import due
+from shijing.core.outbox import OutboxEvent, bus
+from shijing.guarantees import claims, coverage, enrolment, programmes
+
+
+@bus.subscribe("order.placed")
+def promise_on_placed(session: Session, event: OutboxEvent, clock: Clock) -> None:
+    coverage.snapshot(session, clock, int(event.payload["order_id"]))
+
+
+@bus.subscribe("order.paid")
+def premium_on_paid(session: Session, event: OutboxEvent, clock: Clock) -> None:
+    order_id = int(event.payload["order_id"])
+    coverage.charge_premium(session, clock, order_id)
+    programmes.phone_sold(session, clock, order_id=order_id)
+
+
+@bus.subscribe("shipment.picked_up")
+def claims_on_return_pickup(session: Session, event: OutboxEvent, clock: Clock) -> None:
+    payload = event.payload
+    if payload.get("direction") != "return" or payload.get("aftersale_id") is None:
+        return
+    claims.on_return_picked_up(
+        session,
+        clock,
+        aftersale_id=int(payload["aftersale_id"]),
+        at=datetime.fromisoformat(payload["at"]),
+    )
+
+
+@bus.subscribe("aftersale.ruled")
+def claims_on_ruling(session: Session, event: OutboxEvent, clock: Clock) -> None:
+    payload = event.payload
+    by = payload.get("by")
+    note = str(payload.get("note") or "")
+    aftersale_id = int(payload["aftersale_id"])
+    if (
+        payload.get("reason") == "counterfeit"
+        and payload.get("fault") == "shop"
+        and payload.get("ruling") == "refund"
+    ):
+        claims.on_counterfeit_ruling(
+            session, clock, aftersale_id=aftersale_id, operator_id=by, note=note
+        )
+    elif payload.get("fault") == "buyer" and payload.get("ruling") == "close":
+        claims.on_aftersale_closed_against_buyer(
+            session, clock, aftersale_id=aftersale_id, operator_id=by, note=note
+        )
+
+
+@bus.subscribe("aftersale.refund")
+def settle_on_refund(session: Session, event: OutboxEvent, clock: Clock) -> None:
+    claims.settle_fast_refund(session, clock, aftersale_id=int(event.payload["aftersale_id"]))
+
+
+@bus.subscribe("guarantee.claim_approved")
+def pay_on_approval(session: Session, event: OutboxEvent, clock: Clock) -> None:
+    claims.pay(session, clock, int(event.payload["claim_id"]))
+
+
+@bus.subscribe("trust.scores_computed")
+def badges_after_scores(session: Session, event: OutboxEvent, clock: Clock) -> None:
+    enrolment.evaluate_all(session, clock)
+
+
+@due.register("guarantees.pay_claims")
+def pay_claims(session: Session, clock: Clock) -> int:
+    return claims.pay_due(session, clock)
+
+
+@due.register("guarantees.recover_fast_refunds")
+def recover_fast_refunds(session: Session, clock: Clock) -> int:
+    return claims.recover_due(session, clock)
+
+
+@due.register("guarantees.badge_grace")
+def badge_grace(session: Session, clock: Clock) -> int:
+    return enrolment.expire_grace(session, clock)
