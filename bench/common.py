@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,6 +88,7 @@ class PgbenchResult:
     clients: int
     seconds: int
     script: str
+    samples: list[float] = field(default_factory=list, repr=False)  # each latency, in seconds
 
 
 def run_pgbench(
@@ -142,6 +143,7 @@ def run_pgbench(
         clients,
         seconds,
         script.name if script else "tpcb-like",
+        samples,
     )
 
 

@@ -233,6 +233,11 @@ def demo(
         table.add_row(role, f"{email} / {password}")
     live_ids = ", ".join(str(i) for i in seeded.live_session_ids) or "-"
     table.add_row("live now", f"live session ids {live_ids}")
+    table.add_row(
+        "Trust Purchase",
+        f"{len(seeded.enrolled.badges)} shops carry the badge, "
+        f"{len(seeded.enrolled.refused)} do not qualify yet",
+    )
     table.add_row("seeded in", f"{seeded.seconds:.1f} s ({seeded.result.summary.orders:,} orders)")
     table.add_row("database", url)
     console.print(table)

@@ -171,6 +171,8 @@ def test_demo_serves_healthz_and_docs_and_prints_the_operator_login(tmp_path: Pa
 
     logins = dict(re.findall(r"(buyer|merchant|creator|operator)\W+(\S+@\S+ / \S+)", output))
     assert set(logins) == {"buyer", "merchant", "creator", "operator"}, output
+    # Scores were computed and every shop applied to Trust Purchase under the real rules.
+    assert re.search(r"\d+ shops carry the badge, \d+ do not qualify yet", output), output
     engine = create_engine(f"sqlite:///{tmp_path / 'demo.sqlite'}")
     with Session(engine) as s:
         for role, login in logins.items():

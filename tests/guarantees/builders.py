@@ -4,6 +4,7 @@ known credit, orders through the services, returns picked up, events delivered."
 from __future__ import annotations
 
 import itertools
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -65,9 +66,7 @@ def give_score(
 
 def set_score(session: Session, clock: ManualClock, shop_id: int, total: float) -> None:
     row = session.scalar(
-        select(ShopScore).where(
-            ShopScore.shop_id == shop_id, ShopScore.as_of == clock.now().date()
-        )
+        select(ShopScore).where(ShopScore.shop_id == shop_id, ShopScore.as_of == clock.now().date())
     )
     if row is None:
         give_score(session, clock, shop_id, total)
@@ -123,9 +122,7 @@ def trusted_shop(
     return_province: str = "浙江",
 ) -> Shop:
     """A shop that carries the badge (score, deposit and terms), with the fund capitalised."""
-    shop = make_shop(
-        session, clock, main_category=main_category, return_province=return_province
-    )
+    shop = make_shop(session, clock, main_category=main_category, return_province=return_province)
     give_score(session, clock, shop.id, score)
     if deposit_fen:
         top_up(session, clock, shop, deposit_fen)
@@ -136,9 +133,7 @@ def trusted_shop(
     return shop
 
 
-def buyer(
-    session: Session, clock: ManualClock, *, credit: float | None = 85.0
-) -> User:
+def buyer(session: Session, clock: ManualClock, *, credit: float | None = 85.0) -> User:
     user = make_user(session, clock)
     if credit is not None:
         give_credit(session, clock, user, credit)
@@ -157,8 +152,9 @@ def covered_order(
     product: Product | None = None,
 ) -> Order:
     """Placed, paid, shipped and delivered through the services; promises and premium taken."""
-    product = product or make_product(session, clock, shop=shop, price_fen=price_fen,
-                                      category=category)
+    product = product or make_product(
+        session, clock, shop=shop, price_fen=price_fen, category=category
+    )
     order = buy_and_deliver(session, clock, buyer=who, product=product)
     dispatch(session, db, clock)
     return order
@@ -170,7 +166,8 @@ def request_return(
     """The buyer asks to return the order and the shop approves."""
     who = session.get(User, order.buyer_id)
     shop = session.get(Shop, order.shop_id)
-    assert who is not None and shop is not None
+    assert who is not None
+    assert shop is not None
     sale = aftersales.open_aftersale(
         session,
         clock,
@@ -199,7 +196,11 @@ def send_back(
     assert who is not None
     tracking_no = f"SFR{next(_seq):09d}"
     aftersales.ship_return(
-        session, clock, principal_of(session, who), sale.id, carrier_code="sf",
+        session,
+        clock,
+        principal_of(session, who),
+        sale.id,
+        carrier_code="sf",
         tracking_no=tracking_no,
     )
     kinds = ("picked_up", "delivered") if delivered else ("picked_up",)

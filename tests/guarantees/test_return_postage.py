@@ -56,7 +56,9 @@ def test_return_picked_up_pays_the_postage_from_the_pool(
     codes = {p.code for p in coverage.promises_of(session, order.id)}
     assert {"return_postage", "no_reason_7d", "counterfeit_10x", "damage_doa"} <= codes
     premium = coverage.promise_for(session, order.id, "return_postage")
-    assert premium is not None and premium.premium_charged and premium.premium_fen == 10
+    assert premium is not None
+    assert premium.premium_charged
+    assert premium.premium_fen == 10
     assert funds.balance(session, funds.PREMIUM_POOL) == 10
 
     sale = request_return(session, clock, order)
@@ -64,7 +66,8 @@ def test_return_picked_up_pays_the_postage_from_the_pool(
 
     [claim] = claims_of(session, order.id)
     assert (claim.code, claim.status, claim.paid_fen) == ("return_postage", "paid", 1000)
-    assert claim.auto_approved and claim.opened_by == "event"
+    assert claim.auto_approved
+    assert claim.opened_by == "event"
     # The pool had 10 fen; the fund covered the other 990, and the buyer's payable went out.
     assert funds.balance(session, funds.PREMIUM_POOL) == 0
     assert funds.balance(session, funds.buyer_payable(who.id)) == 0

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Header, Path, Query, status
 from sqlalchemy import func, select
 
 from shijing.accounts.deps import CurrentPrincipal, OperatorPrincipal
+from shijing.accounts.service import Principal
 from shijing.commerce.catalog.models import Product, Sku
 from shijing.commerce.orders.access import get_order_for
 from shijing.commerce.shops.access import require_shop_staff
-from shijing.commerce.shops.service import view_shop
+from shijing.commerce.shops.service import get_shop, view_shop
 from shijing.core.errors import InvalidInput, NotFound
 from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import Paging, fetch_page
@@ -58,7 +59,15 @@ KeyHeader = Annotated[
 def _require_key(key: str | None) -> str:
     if key is None or not key.strip():
         raise InvalidInput("send an Idempotency-Key header", field="idempotency_key")
-    return key
+    if len(key.strip()) > 80:
+        raise InvalidInput("must be 1 to 80 characters", field="idempotency_key")
+    return key.strip()
+
+
+def _shop_staff(session: DbSession, principal: Principal, shop_id: int) -> None:
+    """The shop's staff and operators may read; 404 for everyone else and for no such shop."""
+    get_shop(session, shop_id)
+    require_shop_staff(session, principal, shop_id)
 
 
 def _claims_page(session: DbSession, paging: Paging, **filters: Any) -> ClaimPage:
@@ -255,7 +264,7 @@ def shop_enrolment(
 ) -> EnrolmentOut:
     """Badge status, what qualifies or does not, and the badge's history (the shop's staff and
     operators)."""
-    require_shop_staff(session, principal, shop_id)
+    _shop_staff(session, principal, shop_id)
     return _enrolment_out(session, clock, shop_id)
 
 
@@ -283,7 +292,7 @@ def shop_claims(
     paging: Paging,
     status_filter: Annotated[ClaimStatus | None, Query(alias="status")] = None,
 ) -> ClaimPage:
-    require_shop_staff(session, principal, shop_id)
+    _shop_staff(session, principal, shop_id)
     return _claims_page(
         session, paging, shop_id=shop_id, status=status_filter.value if status_filter else None
     )
@@ -291,11 +300,13 @@ def shop_claims(
 
 def _statement(session: DbSession, clock: ClockDep, shop_id: int) -> DepositOut:
     data = deposits.statement(session, clock, shop_id)
-    lines = data.pop("lines")
-    assert isinstance(lines, list)
     return DepositOut(
-        **data,  # type: ignore[arg-type]
-        lines=[StatementLineOut(**line.__dict__) for line in lines],
+        shop_id=data.shop_id,
+        deposit_fen=data.deposit_fen,
+        owed_fen=data.owed_fen,
+        minimum_fen=data.minimum_fen,
+        open_claims=data.open_claims,
+        lines=[StatementLineOut(**line.__dict__) for line in data.lines],
     )
 
 
@@ -303,7 +314,7 @@ def _statement(session: DbSession, clock: ClockDep, shop_id: int) -> DepositOut:
 def deposit_statement(
     shop_id: Id, principal: CurrentPrincipal, session: DbSession, clock: ClockDep
 ) -> DepositOut:
-    require_shop_staff(session, principal, shop_id)
+    _shop_staff(session, principal, shop_id)
     return _statement(session, clock, shop_id)
 
 
@@ -491,7 +502,7 @@ def pay_in_capital(
     idempotency_key: KeyHeader = None,
 ) -> dict[str, int]:
     key = _require_key(idempotency_key)
-    funds.fund_platform(session, clock, amount_fen=body.amount_fen, key=f"capital:{key[:70]}")
+    funds.fund_platform(session, clock, amount_fen=body.amount_fen, key=f"capital:{key}")
     return {"guarantee_fund_fen": funds.balance(session, funds.FUND)}
 
 
@@ -507,7 +518,7 @@ def add_catalogue_version(
         session,
         clock,
         version=body.version,
-        body=body.body,
+        body=body.catalogue,
         note=body.note,
         actor_user_id=operator.id,
     )

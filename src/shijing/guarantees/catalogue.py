@@ -13,8 +13,17 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shijing.commerce.catalog.categories import CATEGORIES
@@ -50,16 +59,35 @@ class PremiumRule(_Strict):
     window_days: int = Field(gt=0, le=365)
     min_fen: int = Field(ge=0)
     cap_fen: int = Field(gt=0)
-    steps: tuple[PremiumStep, ...]
+    steps: tuple[PremiumStep, ...] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> PremiumRule:
-        edges = [s.below_bps for s in self.steps]
+    @field_validator("cap_fen")
+    @classmethod
+    def _cap_above_min(cls, cap_fen: int, info: ValidationInfo) -> int:
+        min_fen = info.data.get("min_fen")
+        if min_fen is not None and cap_fen < min_fen:
+            raise ValueError("cap_fen is below min_fen")
+        return cap_fen
+
+    @field_validator("steps")
+    @classmethod
+    def _ordered(
+        cls, steps: tuple[PremiumStep, ...], info: ValidationInfo
+    ) -> tuple[PremiumStep, ...]:
+        # A higher return rate never pays a lower premium: the edges rise strictly and the
+        # premiums never fall, all between min_fen and cap_fen (so ``price`` is monotone).
+        edges = [s.below_bps for s in steps]
         if edges != sorted(set(edges)):
             raise ValueError("premium steps must rise strictly by below_bps")
-        if any(s.fen > self.cap_fen or s.fen < self.min_fen for s in self.steps):
+        premiums = [s.fen for s in steps]
+        if premiums != sorted(premiums):
+            raise ValueError("premium steps must not fall as the return rate rises")
+        low, high = info.data.get("min_fen"), info.data.get("cap_fen")
+        if low is None or high is None:  # already reported on its own field
+            return steps
+        if any(s.fen > high or s.fen < low for s in steps):
             raise ValueError("every premium step lies between min_fen and cap_fen")
-        return self
+        return steps
 
     def price(self, return_rate_bps: int) -> int:
         """The premium per covered order for a shop with this return rate (monotone)."""
@@ -76,16 +104,17 @@ class Programme(_Strict):
     deposit_minimum_fen: dict[str, int]
     premium: PremiumRule
 
-    @model_validator(mode="after")
-    def _deposits(self) -> Programme:
-        if "default" not in self.deposit_minimum_fen:
+    @field_validator("deposit_minimum_fen")
+    @classmethod
+    def _deposits(cls, minimums: dict[str, int]) -> dict[str, int]:
+        if "default" not in minimums:
             raise ValueError("deposit_minimum_fen needs a default")
-        for key, value in self.deposit_minimum_fen.items():
+        for key, value in minimums.items():
             if key != "default" and key not in CATEGORIES:
                 raise ValueError(f"deposit_minimum_fen names an unknown category {key!r}")
             if value < 0:
                 raise ValueError("a deposit minimum is not negative")
-        return self
+        return minimums
 
     def deposit_minimum(self, category: str) -> int:
         """The most specific minimum that applies to ``category`` (女装 → apparel → default)."""
@@ -118,6 +147,8 @@ class Compensation(_Strict):
                 raise ValueError("postage_by_distance needs every distance class and a cap")
             if max(a or 0 for a in amounts) > self.cap_fen:
                 raise ValueError("no distance class may pay above the cap")
+            if list(amounts) != sorted(a or 0 for a in amounts):
+                raise ValueError("a farther distance class never pays less than a nearer one")
         if self.kind == "multiple_of_price" and self.multiple is None:
             raise ValueError("multiple_of_price needs a multiple")
         return self
@@ -149,15 +180,30 @@ class Guarantee(_Strict):
     remedies: tuple[Remedy, ...]
     auto_approve: AutoApprove
 
-    @model_validator(mode="after")
-    def _known(self) -> Guarantee:
-        if self.code not in CODES:
-            raise ValueError(f"unknown guarantee code {self.code!r}")
-        for code in (*self.categories, *self.exclude_categories):
+    @field_validator("code")
+    @classmethod
+    def _known_code(cls, code: str) -> str:
+        if code not in CODES:
+            raise ValueError(f"unknown guarantee code {code!r}")
+        return code
+
+    @field_validator("categories", "exclude_categories")
+    @classmethod
+    def _known_categories(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        for code in codes:
             if code != "*" and code not in CATEGORIES:
                 raise ValueError(f"unknown category {code!r}")
-        if not self.categories or not self.remedies:
-            raise ValueError("a guarantee names its categories and remedies")
+        return codes
+
+    @field_validator("categories", "remedies")
+    @classmethod
+    def _not_empty(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        if not values:
+            raise ValueError("a guarantee names at least one")
+        return values
+
+    @model_validator(mode="after")
+    def _known(self) -> Guarantee:
         if self.max_price_fen is not None and self.max_price_fen < self.min_price_fen:
             raise ValueError("max_price_fen is below min_price_fen")
         return self
@@ -205,8 +251,10 @@ def parse_catalogue(body: Any) -> Catalogue:
         return Catalogue.model_validate(body)
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"]) or "catalogue"
-        raise InvalidInput(error["msg"], field=f"catalogue.{where}") from None
+        where = ".".join(str(p) for p in error["loc"])
+        raise InvalidInput(
+            error["msg"], field=f"catalogue.{where}" if where else "catalogue"
+        ) from None
 
 
 @cache
@@ -243,8 +291,15 @@ def ensure_default(session: Session, clock: Clock) -> CatalogueVersion:
             created_at=clock.now(),
             activated_at=datetime(2000, 1, 1, tzinfo=clock.now().tzinfo),
         )
-        session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:  # stored meanwhile by a concurrent first use
+            row = session.scalar(
+                select(CatalogueVersion).where(CatalogueVersion.version == DEFAULT_VERSION)
+            )
+            assert row is not None
     return row
 
 

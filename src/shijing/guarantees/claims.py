@@ -178,7 +178,15 @@ def _approve(
     hours = int(promise.terms.get("pay_within_hours", 72)) if promise else 72
     # Paid at once by the subscriber; the due time is the promise's outer limit.
     claim.pay_due_at = now
-    _move(session, clock, claim, action, actor, note=note, pay_by=(now + timedelta(hours=hours)).isoformat())
+    _move(
+        session,
+        clock,
+        claim,
+        action,
+        actor,
+        note=note,
+        pay_by=(now + timedelta(hours=hours)).isoformat(),
+    )
 
 
 # -- opened by events -------------------------------------------------------------------------
@@ -312,6 +320,7 @@ def on_counterfeit_ruling(
     _opened(session, clock, claim, operator_id)
     # The operator's ruling is the decision: the claim needs no second review.
     _approve(session, clock, claim, "auto_approve", operator_id, f"arbitration ruling: {note}")
+    claim.auto_approved = False  # decided by the operator who ruled, not by a rule
     return claim
 
 
@@ -593,9 +602,15 @@ def pay(session: Session, clock: Clock, claim_id: int) -> Claim | None:
                 shops.suspend_by_system(session, clock, claim.shop_id, reason=DEBT_SUSPENSION)
     elif claim.code == "fast_refund":
         assert claim.aftersale_id is not None
-        # The same key the after-sale uses for its refund: when the shop later confirms
-        # receipt, the after-sale's refund is this one, not a second.
-        paid = _refund(session, clock, claim, amount, f"aftersale-{claim.aftersale_id}")
+        sale = session.get(AfterSale, claim.aftersale_id)
+        if sale is not None and sale.refunded_at is not None:
+            # The shop confirmed receipt between approval and payment: its refund went out,
+            # nothing is fronted (and nothing would ever settle an advance made now).
+            detail["refunded_by_aftersale"] = True
+        else:
+            # The same key the after-sale uses for its refund: when the shop later confirms
+            # receipt, the after-sale's refund is this one, not a second.
+            paid = _refund(session, clock, claim, amount, f"aftersale-{claim.aftersale_id}")
         if paid:
             funds.ensure_platform(session, clock)
             ledger.post(
@@ -662,7 +677,11 @@ def settle_fast_refund(session: Session, clock: Clock, *, aftersale_id: int) -> 
     """The shop has the goods back (the after-sale's refund is the one already paid): the
     money the fund fronted comes back to it."""
     claim = _fast_claim(session, aftersale_id)
-    if claim is None or claim.status != S.PAID.value or claim.settled_at is not None:
+    if claim is None or claim.settled_at is not None:
+        return claim
+    if claim.status == S.RECOVERED.value:
+        return _undo_recovery(session, clock, claim)
+    if claim.status != S.PAID.value:
         return claim
     if claim.paid_fen:
         ledger.post(
@@ -678,6 +697,37 @@ def settle_fast_refund(session: Session, clock: Clock, *, aftersale_id: int) -> 
     claim.recover_due_at = None
     _log(session, clock, claim, "settled", None)
     emit(session, clock, "guarantee.fast_refund_settled", **_payload(claim, at=clock.now()))
+    return claim
+
+
+def _undo_recovery(session: Session, clock: Clock, claim: Claim) -> Claim:
+    """The return reached the shop after all, after the fast refund was taken back from the
+    buyer: the buyer's debt is cleared and the shop gives back what made it whole."""
+    amount = claim.recovered_fen
+    if amount:
+        legs, _ = funds.shop_charge_legs(session, claim.shop_id, amount)
+        ledger.post(
+            session,
+            clock,
+            idempotency_key=f"claim:{claim.id}:unrecover",
+            kind="fast_refund.unrecover",
+            legs=[*legs, Leg(funds.buyer_receivable(claim.buyer_id), amount)],
+            memo=f"the return of order {claim.order_id} arrived late: the buyer owes nothing",
+            meta={"claim_id": claim.id},
+        )
+    now = clock.now()
+    claim.settled_at = now
+    for flag in session.scalars(
+        select(IntegrityFlag).where(
+            IntegrityFlag.subject_kind == "buyer",
+            IntegrityFlag.subject_id == claim.buyer_id,
+            IntegrityFlag.reason.like(f"fast refund recovered (claim {claim.id})%"),
+            IntegrityFlag.lifted_at.is_(None),
+        )
+    ):
+        flag.lifted_at = now
+    _log(session, clock, claim, "recovery_undone", None, amount_fen=amount)
+    emit(session, clock, "guarantee.fast_refund_settled", **_payload(claim, at=now, late=True))
     return claim
 
 

@@ -157,6 +157,35 @@ def promise_for(session: Session, order_id: int, code: str) -> Promise | None:
     return session.scalar(select(Promise).where(Promise.order_id == order_id, Promise.code == code))
 
 
+def carries(session: Session, order: Order, code: str) -> bool:
+    """Whether ``order`` carries guarantee ``code``, read-only: from its promises when they have
+    been copied, otherwise resolved as of its placing (the ``order.placed`` subscriber may not
+    have run yet — a shop can ship before the events are delivered)."""
+    existing = promises_of(session, order.id)
+    if existing:
+        return any(p.code == code for p in existing)
+    row = catalogues.in_force_row(session, order.placed_at)
+    if row is None:  # nobody has used the catalogue yet: the default is in force
+        version, catalogue = (
+            catalogues.DEFAULT_VERSION,
+            catalogues.parse_catalogue(catalogues.default_body()),
+        )
+    else:
+        version, catalogue = row.version, catalogues.catalogue_of(row)
+    found = _offers(
+        session,
+        catalogue,
+        version,
+        order.shop_id,
+        order.product_id,
+        order.category,
+        order.total_fen,
+        order.placed_at,
+        order.id,
+    )
+    return any(o.guarantee.code == code for o in found)
+
+
 def snapshot(session: Session, clock: Clock, order_id: int) -> list[Promise]:
     """Copy onto the order the guarantees it carried when placed. Safe to repeat."""
     existing = promises_of(session, order_id)

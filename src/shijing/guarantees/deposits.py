@@ -4,12 +4,14 @@ against the shop are open)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shijing.accounts.service import Principal
 from shijing.commerce.shops import service as shops
-from shijing.commerce.shops.access import require_shop_staff
+from shijing.commerce.shops.access import require_shop_staff_to_act
 from shijing.commerce.shops.models import Shop, ShopStatus
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput
@@ -18,7 +20,7 @@ from shijing.guarantees import enrolment as enrolments
 from shijing.guarantees import funds
 from shijing.guarantees.models import Claim, ClaimStatus
 from shijing.ledger import service as ledger
-from shijing.ledger.models import LedgerTransaction
+from shijing.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from shijing.ledger.service import Leg, StatementLine
 
 OPEN_CLAIM = (ClaimStatus.OPENED.value, ClaimStatus.UNDER_REVIEW.value, ClaimStatus.APPROVED.value)
@@ -42,6 +44,37 @@ def _key(key: str) -> str:
     return key
 
 
+def _retried(session: Session, key: str, account: str, amount_fen: int) -> LedgerTransaction | None:
+    """The posting made earlier under ``key``, when this is the same request again (the amount
+    that moved through ``account`` matches); 409 when the key was used for another amount."""
+    txn = session.scalar(select(LedgerTransaction).where(LedgerTransaction.idempotency_key == key))
+    if txn is None:
+        return None
+    moved = session.scalar(
+        select(func.sum(LedgerEntry.amount_fen))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(LedgerEntry.transaction_id == txn.id, LedgerAccount.code == account)
+    )
+    if int(moved or 0) != amount_fen:
+        raise Conflict(
+            "this idempotency key was used for a different amount",
+            field="idempotency_key",
+            code="key_reused",
+        )
+    return txn
+
+
+def _lock_accounts(session: Session, *codes: str) -> None:
+    """Lock these account rows in id order (the order ``ledger.post`` locks them in), so the
+    balance read next stays true until the posting."""
+    session.scalars(
+        select(LedgerAccount.id)
+        .where(LedgerAccount.code.in_(sorted(codes)))
+        .order_by(LedgerAccount.id)
+        .with_for_update()
+    ).all()
+
+
 def open_claims_against(session: Session, shop_id: int) -> int:
     return int(
         session.scalar(
@@ -63,11 +96,25 @@ def top_up(
     idempotency_key: str,
 ) -> LedgerTransaction:
     """Money paid in by the shop: what it owes is repaid first; a shop suspended only for its
-    debt is reinstated once the debt is repaid."""
-    require_shop_staff(session, principal, shop_id, allow_operator=False)
+    debt is reinstated once the debt is repaid. The same key again answers with the first
+    posting (even when that one repaid a debt the retry would no longer find)."""
+    require_shop_staff_to_act(session, principal, shop_id)
     amount = _amount(amount_fen)
     key = f"deposit:{shop_id}:topup:{_key(idempotency_key)}"
     funds.ensure_shop(session, clock, shop_id)
+    earlier = _retried(session, key, funds.CLEARING, -amount)
+    if earlier is not None:
+        return earlier
+    # The debt is read under the locks of the accounts the posting moves, so a concurrent
+    # charge cannot change it between the read and the posting.
+    _lock_accounts(
+        session,
+        funds.CLEARING,
+        funds.FUND,
+        funds.SHOP_RECEIVABLES,
+        funds.deposit(shop_id),
+        funds.receivable(shop_id),
+    )
     txn = ledger.post(
         session,
         clock,
@@ -100,18 +147,17 @@ def withdraw(
     amount_fen: int,
     idempotency_key: str,
 ) -> LedgerTransaction:
-    require_shop_staff(session, principal, shop_id, allow_operator=False)
+    """Money paid back to the shop from its deposit: refused while claims against the shop are
+    open, and below the programme minimum while the shop carries the badge."""
+    require_shop_staff_to_act(session, principal, shop_id)
     amount = _amount(amount_fen)
     key = f"deposit:{shop_id}:withdraw:{_key(idempotency_key)}"
     funds.ensure_shop(session, clock, shop_id)
-    if session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)):
-        return ledger.post(  # the same request again: answered with the first posting
-            session,
-            clock,
-            idempotency_key=key,
-            kind="deposit.withdraw",
-            legs=[Leg(funds.deposit(shop_id), -amount), Leg(funds.CLEARING, amount)],
-        )
+    earlier = _retried(session, key, funds.CLEARING, amount)
+    if earlier is not None:  # the same request again: answered with the first posting
+        return earlier
+    # Two withdrawals racing must not both pass the minimum: the balance is read under lock.
+    _lock_accounts(session, funds.CLEARING, funds.deposit(shop_id))
     open_claims = open_claims_against(session, shop_id)
     if open_claims:
         raise Conflict(
@@ -143,16 +189,26 @@ def withdraw(
     )
 
 
-def statement(
-    session: Session, clock: Clock, shop_id: int, *, limit: int = 100
-) -> dict[str, object]:
+@dataclass(frozen=True)
+class Statement:
+    shop_id: int
+    deposit_fen: int
+    owed_fen: int
+    minimum_fen: int
+    open_claims: int
+    lines: list[StatementLine]
+
+
+def statement(session: Session, clock: Clock, shop_id: int, *, limit: int = 100) -> Statement:
+    """The shop's deposit, debt, minimum and open claims, and the deposit's entries (newest
+    first). 404 for a shop that does not exist (no accounts are opened for it)."""
+    minimum = enrolments.deposit_minimum(session, clock, shop_id)
     funds.ensure_shop(session, clock, shop_id)
-    lines: list[StatementLine] = ledger.statement(session, funds.deposit(shop_id), limit=limit)
-    return {
-        "shop_id": shop_id,
-        "deposit_fen": funds.balance(session, funds.deposit(shop_id)),
-        "owed_fen": funds.owed_by_shop(session, shop_id),
-        "minimum_fen": enrolments.deposit_minimum(session, clock, shop_id),
-        "open_claims": open_claims_against(session, shop_id),
-        "lines": lines,
-    }
+    return Statement(
+        shop_id=shop_id,
+        deposit_fen=funds.balance(session, funds.deposit(shop_id)),
+        owed_fen=funds.owed_by_shop(session, shop_id),
+        minimum_fen=minimum,
+        open_claims=open_claims_against(session, shop_id),
+        lines=ledger.statement(session, funds.deposit(shop_id), limit=limit),
+    )

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shijing.accounts.service import Principal
 from shijing.commerce.aftersales.models import AfterSale, AfterSaleKind, AfterSaleReason, Fault
 from shijing.commerce.orders.models import Order
-from shijing.commerce.shops.access import require_shop_staff
-from shijing.commerce.shops.models import Shop
+from shijing.commerce.shops.access import require_shop_staff_to_act
+from shijing.commerce.shops.models import Shop, ShopStatus
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, NotFound
 from shijing.core.money import format_fen
@@ -67,16 +67,14 @@ def _shop(session: Session, shop_id: int) -> Shop:
 def counterfeit_rulings(session: Session, shop_id: int, since: datetime) -> int:
     """Counterfeit rulings against the shop since ``since``: arbitration rulings of a counterfeit
     after-sale at the shop's fault, and counterfeit claims approved by an operator."""
-    rulings = session.scalar(
-        select(func.count())
-        .select_from(AfterSale)
-        .where(
-            AfterSale.shop_id == shop_id,
-            AfterSale.reason == AfterSaleReason.COUNTERFEIT.value,
-            AfterSale.fault == Fault.SHOP.value,
-            AfterSale.ruled_at >= since,
-        )
+    ruled = select(AfterSale.id).where(
+        AfterSale.shop_id == shop_id,
+        AfterSale.reason == AfterSaleReason.COUNTERFEIT.value,
+        AfterSale.fault == Fault.SHOP.value,
+        AfterSale.ruled_at >= since,
     )
+    rulings = session.scalar(select(func.count()).select_from(ruled.subquery()))
+    # A ruling opens a claim of its own (with the after-sale's id): one ruling counts once.
     claims = session.scalar(
         select(func.count())
         .select_from(Claim)
@@ -85,6 +83,7 @@ def counterfeit_rulings(session: Session, shop_id: int, since: datetime) -> int:
             Claim.code.in_(COUNTERFEIT_CODES),
             Claim.status.in_([ClaimStatus.APPROVED.value, ClaimStatus.PAID.value]),
             Claim.decided_at >= since,
+            or_(Claim.aftersale_id.is_(None), Claim.aftersale_id.not_in(ruled)),
         )
     )
     return int(rulings or 0) + int(claims or 0)
@@ -134,6 +133,8 @@ def qualification(
                 f"{programme.counterfeit_lookback_days} days",
             )
         )
+    if shop.status != ShopStatus.ACTIVE.value:
+        result.failures.append(("shop", f"the shop is {shop.status}, not active"))
     if not accept_terms:
         result.failures.append(("accept_terms", "the programme's terms must be accepted"))
     return result
@@ -222,7 +223,7 @@ def apply(
 ) -> Enrolment:
     """The shop applies; admitted at once when it qualifies, otherwise 409 naming every
     condition that failed (and nothing is written)."""
-    require_shop_staff(session, principal, shop_id, allow_operator=False)
+    require_shop_staff_to_act(session, principal, shop_id)
     existing = _lock_enrolment(session, shop_id)
     if existing is not None and existing.status in BADGE_HOLDING:
         raise Conflict("the shop already carries the badge", field="shop_id", code="enrolled")
@@ -260,7 +261,7 @@ def apply(
 
 def withdraw(session: Session, clock: Clock, principal: Principal, shop_id: int) -> Enrolment:
     """The shop leaves the programme (promises already made are kept)."""
-    require_shop_staff(session, principal, shop_id, allow_operator=False)
+    require_shop_staff_to_act(session, principal, shop_id)
     enrolment = _lock_enrolment(session, shop_id)
     if enrolment is None or enrolment.status not in BADGE_HOLDING:
         raise Conflict("the shop does not carry the badge", field="shop_id", code="not_enrolled")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shijing.accounts.service import Principal
 from shijing.commerce.catalog.categories import luhn_ok
-from shijing.commerce.catalog.models import Product
+from shijing.commerce.catalog.models import Product, Sku
 from shijing.commerce.orders.models import Order
 from shijing.commerce.shipping.preconditions import register
 from shijing.commerce.shops.access import require_shop_staff
@@ -167,7 +167,7 @@ def certificate_of_order(session: Session, order_id: int) -> Certificate | None:
 
 @register("guarantees.certified_jewellery")
 def _certified_pieces_ship_with_their_certificate(session: Session, order: Order) -> None:
-    if coverage.promise_for(session, order.id, "certified_jewellery") is None:
+    if not coverage.carries(session, order, "certified_jewellery"):
         return
     if certificate_of_order(session, order.id) is None:
         raise Conflict(
@@ -209,13 +209,23 @@ def record_inspection(
     who = _text(inspector, "inspector", 80)
     if len(notes) > 500:
         raise InvalidInput("at most 500 characters", field="notes")
+    # One phone is one unit: a listing with more stock would sell the same IMEI twice.
+    units = session.scalar(select(func.sum(Sku.stock)).where(Sku.product_id == product.id)) or 0
+    if units > 1:
+        raise Conflict(
+            f"a used phone is one unit; the listing has {units} in stock",
+            field="product_id",
+            code="more_than_one",
+        )
     listed_imei = product.attributes.get("imei") if product.attributes else None
     if listed_imei and str(listed_imei) != digits:
         raise Conflict("the IMEI differs from the one on the listing", field="imei")
+    # Listed on another product: refused. Listed on this one: a new inspection replaces it.
     taken = session.scalar(
         select(PhoneInspection.id).where(
             PhoneInspection.imei == digits,
             PhoneInspection.status == InspectionStatus.LISTED.value,
+            PhoneInspection.product_id != product.id,
         )
     )
     if taken:
@@ -227,6 +237,7 @@ def record_inspection(
         )
     ):
         old.status = InspectionStatus.RETIRED.value
+    session.flush()  # retired before the new report takes the IMEI (a partial unique index)
     report = PhoneInspection(
         product_id=product.id,
         shop_id=product.shop_id,

@@ -16,11 +16,11 @@ class _In(BaseModel):
 
 
 class ApplyIn(_In):
-    accept_terms: bool
+    accept_terms: bool = Field(strict=True)
 
 
 class MoneyIn(_In):
-    amount_fen: int = Field(ge=1, le=100_000_000_00)
+    amount_fen: int = Field(ge=1, le=100_000_000_00, strict=True)
 
 
 class ClaimIn(_In):
@@ -48,8 +48,10 @@ class RejectIn(_In):
 
 
 class CatalogueIn(_In):
-    version: str = Field(min_length=1, max_length=20)
-    body: dict[str, Any]
+    # Used in a path (…/versions/{version}/activate): letters, digits, dots, dashes.
+    version: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    # The catalogue itself (named so that a 422 can name it: "catalogue.programme.min_score").
+    catalogue: dict[str, Any]
     note: str = Field(default="", max_length=300)
 
 
@@ -73,7 +75,7 @@ class InspectionIn(_In):
 
 
 class CapitalIn(_In):
-    amount_fen: int = Field(ge=1, le=100_000_000_00)
+    amount_fen: int = Field(ge=1, le=100_000_000_00, strict=True)
 
 
 # -- out ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shijing.core.db import Base
@@ -20,7 +20,8 @@ class LedgerAccount(Base):
     name: Mapped[str] = mapped_column(String(120))
     # Whether the balance may go below zero (a receivable may; a deposit may not).
     allow_negative: Mapped[bool] = mapped_column(default=False)
-    balance_fen: Mapped[int] = mapped_column(default=0)
+    # 64-bit: a platform fund passes ¥21 million (2³¹ fen) long before it is large.
+    balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime]
 
 
@@ -46,5 +47,5 @@ class LedgerEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
-    amount_fen: Mapped[int]
-    balance_after_fen: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    balance_after_fen: Mapped[int] = mapped_column(BigInteger)

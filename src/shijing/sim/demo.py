@@ -7,10 +7,12 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from shijing.core.clock import ManualClock
 from shijing.core.db import Database
 from shijing.sim.config import SimConfig, get_scale
 from shijing.sim.engine import Progress
 from shijing.sim.runner import RunResult, run_simulation
+from shijing.sim.trust_purchase import Enrolled, enrol_shops
 from shijing.sim.world import SIM_PASSWORD
 
 DEMO_DAYS = 90
@@ -23,6 +25,7 @@ class DemoSeed:
     result: RunResult
     seconds: float
     live_session_ids: list[int]
+    enrolled: Enrolled
 
 
 def seed_demo(
@@ -43,4 +46,5 @@ def seed_demo(
     assert world is not None
     logins = {role: (email, SIM_PASSWORD) for role, email in sorted(world.emails.items())}
     live = [r.live_id for r in result.simulation.rooms if r.live_id][-DEMO_LIVE_ROOMS:]
-    return DemoSeed(logins, result, time.perf_counter() - started, live)
+    enrolled = enrol_shops(db, ManualClock(now))
+    return DemoSeed(logins, result, time.perf_counter() - started, live, enrolled)

@@ -40,6 +40,7 @@ from shijing.web.live.ws import ViewerCounts
 from shijing.web.live.ws import router as live_socket
 from shijing.web.middleware import RequestIdMiddleware
 from shijing.web.pages.auth import router as auth_pages
+from shijing.web.pages.certificates import router as certificate_pages
 from shijing.web.pages.creator import router as creator_pages
 from shijing.web.pages.live import router as live_pages
 from shijing.web.pages.shop import router as shop_pages
@@ -134,6 +135,7 @@ def create_app(
     app.include_router(shop_pages)
     app.include_router(live_pages)
     app.include_router(creator_pages)
+    app.include_router(certificate_pages)
     app.include_router(live_socket)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

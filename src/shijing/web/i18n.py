@@ -301,3 +301,28 @@ MESSAGES.update(
         },
     }
 )
+
+# -- Trust Purchase (guarantees) --
+MESSAGES.update(
+    {
+        "trust.badge": {"zh-CN": "信任购", "en": "Trust Purchase"},
+        "certificate.title": {"zh-CN": "鉴定证书核验", "en": "Certificate check"},
+        "certificate.number": {"zh-CN": "证书编号", "en": "Certificate number"},
+        "certificate.appraiser": {"zh-CN": "鉴定机构", "en": "Appraiser"},
+        "certificate.material": {"zh-CN": "材质", "en": "Material"},
+        "certificate.weight": {"zh-CN": "重量", "en": "Weight"},
+        "certificate.recorded": {"zh-CN": "登记时间", "en": "Recorded"},
+        "certificate.shipped": {"zh-CN": "已随订单发出", "en": "Shipped with an order"},
+        "certificate.in_stock": {"zh-CN": "在库", "en": "In stock"},
+        "certificate.valid": {
+            "zh-CN": "证书有效：与平台登记信息一致",
+            "en": "Valid: this certificate is on the platform's register",
+        },
+        "certificate.check": {"zh-CN": "核验", "en": "Check"},
+        "certificate.unknown": {
+            "zh-CN": "未找到该编号的证书。若商品附带此编号，请申请假一赔十。",
+            "en": "No certificate has this number. If your piece came with it, open a "
+            "counterfeit claim.",
+        },
+    }
+)

@@ -19,8 +19,10 @@ from shijing.commerce.live import service as lives
 from shijing.commerce.orders.models import TrafficSource
 from shijing.commerce.reviews import service as reviews
 from shijing.commerce.shops.models import Shop
+from shijing.core.clock import Clock
 from shijing.core.errors import DomainError
 from shijing.core.http import ClockDep, DbSession
+from shijing.guarantees import coverage, enrolment
 from shijing.web.i18n import pick_language
 from shijing.web.live.room import guarantees_of, product_card
 from shijing.web.pages import buying
@@ -69,11 +71,21 @@ def discover(
 
 
 def _product_context(
-    session: Session, principal: Principal | None, product_id: int
+    session: Session, clock: Clock, principal: Principal | None, product_id: int
 ) -> dict[str, Any]:
     view = shelf.view_product(session, principal, product_id)
     category = CATEGORIES.get(view.product.category)
+    offers = coverage.offers(
+        session,
+        clock,
+        shop_id=view.product.shop_id,
+        product_id=view.product.id,
+        category=view.product.category,
+        total_fen=view.min_price_fen or 0,
+    )
     return {
+        "offers": [o.terms for o in offers],
+        "badge": enrolment.holds_badge(session, view.product.shop_id),
         "view": view,
         "product": view.product,
         "shop_name": shop_names(session, [view.product.shop_id]).get(view.product.shop_id, ""),
@@ -87,10 +99,14 @@ def _product_context(
 
 @router.get("/products/{product_id}")
 def product_page(
-    product_id: int, request: Request, principal: MaybePrincipal, session: DbSession
+    product_id: int,
+    request: Request,
+    principal: MaybePrincipal,
+    session: DbSession,
+    clock: ClockDep,
 ) -> Response:
     request.state.principal = principal
-    context = _product_context(session, principal, product_id)
+    context = _product_context(session, clock, principal, product_id)
     context["values"] = buying.saved_address(session, principal)
     return render(request, "product.html", context)
 
@@ -107,7 +123,7 @@ async def buy_product(
     """Buy from the product page: on success the page says so; errors sit next to the fields."""
     request.state.principal = principal
     lang = pick_language(request)
-    context = _product_context(session, principal, product_id)
+    context = _product_context(session, clock, principal, product_id)
     template = "_buy_box.html" if request.headers.get("hx-request") else "product.html"
     if principal is None:
         context["errors"] = {"_form": ""}
