@@ -326,3 +326,8 @@ MESSAGES.update(
         },
     }
 )
+
+# -- charts --
+MESSAGES.update(
+    {"chart.not_enough": {"zh-CN": "数据不足，暂无趋势", "en": "Not enough data for a trend yet"}}
+)
