@@ -63,6 +63,40 @@ def run_floor(root: Path, as_of: date) -> dict[str, Any]:
     return {"shops": n[0] if n else 0}
 
 
+def run_floor_orders(root: Path, as_of: date) -> dict[str, Any]:
+    """A stricter floor: one GROUP BY shop over the orders file that computes the pipeline's
+    order-level indicator counts (pickup, delivery, cancellation), so it reads the same order
+    columns; no other table, no join, no ranking."""
+    import duckdb
+
+    files = _files(root, "orders", as_of - timedelta(days=90), as_of)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    end, start = (
+        f"TIMESTAMPTZ '{as_of} 00:00:00+00'",
+        f"TIMESTAMPTZ '{as_of - timedelta(90)} 00:00:00+00'",
+    )
+    n = con.execute(
+        f"""
+        SELECT count(*) FROM (
+          SELECT shop_id, root_category, count(*) AS orders,
+            sum((picked_up_at < {end} OR (ship_due_at < {end}
+                 AND coalesce(cancelled_by NOT IN ('buyer', 'system'), true)))::INT) AS pickup_n,
+            sum((picked_up_at < {end} AND picked_up_at <= ship_due_at)::INT) AS pickup_x,
+            sum((delivered_at < {end})::INT) AS delivered_n,
+            sum(CASE WHEN delivered_at < {end} AND picked_up_at IS NOT NULL
+                THEN epoch_us(delivered_at) // 1000000 - epoch_us(picked_up_at) // 1000000
+                END) AS delivery_x,
+            sum((cancelled_by = 'shop' AND cancelled_at < {end})::INT) AS cancel_x
+          FROM read_parquet($files)
+          WHERE placed_at >= {start} AND placed_at < {end} AND paid_at < {end}
+          GROUP BY shop_id, root_category)
+        """,
+        {"files": files},
+    ).fetchone()
+    return {"shops": n[0] if n else 0}
+
+
 def run_pandas(root: Path, as_of: date) -> dict[str, Any]:
     """The same shop indicators, the obvious way (no shrinkage or peers beyond a rank)."""
     import pandas as pd
@@ -116,7 +150,20 @@ def run_pandas(root: Path, as_of: date) -> dict[str, Any]:
 
 
 def _child(target: str, root: str, as_of: str, queue: Any) -> None:
-    fn = {"pipeline": run_pipeline, "floor": run_floor, "pandas": run_pandas}[target]
+    fn = {
+        "pipeline": run_pipeline,
+        "floor": run_floor,
+        "floor_orders": run_floor_orders,
+        "pandas": run_pandas,
+    }[target]
+    # the libraries are imported before the clock starts, for every run alike: what is timed is
+    # the work, not the interpreter loading Ibis, pandas or DuckDB
+    import duckdb  # noqa: F401
+    import pandas  # noqa: F401
+
+    import shijing.trust.pipeline
+    import shijing.trust.scoring  # noqa: F401
+
     began = time.perf_counter()
     result = fn(Path(root), date.fromisoformat(as_of))
     seconds = time.perf_counter() - began
@@ -150,25 +197,57 @@ def main() -> None:
         __import__("pyarrow.parquet", fromlist=["x"]).ParquetFile(f).metadata.num_rows
         for f in _files(args.facts, "orders", as_of - timedelta(days=90), as_of)
     )
-    results = {name: measure(name, args.facts, as_of) for name in ("floor", "pipeline", "pandas")}
+    names = ("floor", "floor_orders", "pipeline", "pandas")
+    results = {name: measure(name, args.facts, as_of) for name in names}
     floor = results["floor"]["seconds"]
+    floor_orders = results["floor_orders"]["seconds"]
     lines = [
         f"Scoring {orders:,} orders in the 90-day window as of {as_of} ({args.facts}); "
         f"{results['pipeline']['shops']:,} shops, {results['pipeline']['scored']:,} scored. "
         f"{machine_line()}",
         "",
-        "| run | seconds | × floor | peak MiB |",
-        "|---|---:|---:|---:|",
+        "| run | seconds | × floor | × order-columns floor | peak MiB |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, label in (
-        ("floor", "floor: one GROUP BY over orders (DuckDB)"),
+        ("floor", "floor: one GROUP BY over orders, count and sum (DuckDB)"),
+        ("floor_orders", "floor: one GROUP BY over orders, the order indicators (DuckDB)"),
         ("pipeline", "Ibis pipeline, shop score (DuckDB)"),
         ("pandas", "pandas, same indicators"),
     ):
         r = results[name]
         lines.append(
-            f"| {label} | {r['seconds']:.2f} | {r['seconds'] / floor:.1f} | {r['peak_mib']:.0f} |"
+            f"| {label} | {r['seconds']:.2f} | {r['seconds'] / floor:.1f} "
+            f"| {r['seconds'] / floor_orders:.1f} | {r['peak_mib']:.0f} |"
         )
+    pipeline_s, pandas_s = results["pipeline"]["seconds"], results["pandas"]["seconds"]
+    lines += ["", f"pandas ÷ pipeline: **{pandas_s / pipeline_s:.1f}×**"]
+    lines += [
+        "",
+        "Each run is a child process; imports happen before its clock starts, peak memory is its "
+        "max RSS. The machine's 2 cores were shared with other work during the run, so the "
+        "ratios move a lot between runs (on 2026-11-29, with a load average of 5 on the 2 "
+        "cores, five runs gave the pipeline 3.1–5.6 s, 7.4–16.5× the order-columns floor, and "
+        "pandas 4.4–7.4× slower).",
+        "",
+        "**Target not met** (within 3× of the floor, ≥ 10× faster than pandas). What was fixed: "
+        "the pipeline compiled to a 52 kB query that planned the per-shop join eight times "
+        "(once per indicator, as a UNION) and read the after-sales eight times; it is now one "
+        "pass over the orders (by shop and root category, the after-sales joined in per order), "
+        "one pass over reviews and complaints, and an unnest into (shop, indicator) rows. Whole "
+        "epoch seconds cost a TIMESTAMPTZ→TIMESTAMP cast through the ICU calendar (≈ 0.5 s per "
+        "10 M values on DuckDB); a DuckDB macro over `epoch_us` (Spark: `unix_seconds`) costs a "
+        "twentieth. At 10 M orders that took the query alone from 7–9 s to about 2 s (both measured with other work on the cores). What limits it "
+        "now: it reads ten order columns and three more fact tables (3 M reviews, 0.6 M "
+        "after-sales), where the count-and-sum floor reads two order columns: about 2 s of the "
+        "total is DuckDB scanning and aggregating (the order-columns floor, the same scan "
+        "without the joins, takes about 0.4–0.5 s), about 0.5 s is building 40,000 "
+        "explanation rows in Python (`scoring.shop_results`), and about 0.4 s is opening the "
+        "day partitions and compiling. Next steps, by expected gain: build the explanation rows "
+        "only for shops whose figures changed, or in Arrow; read the reviews' per-order rating "
+        "from an orders-side column written by the exporter; open the fact folders with one "
+        "glob instead of a file list per table.",
+    ]
     text = "\n".join(lines)
     print(text)
     if args.record:

@@ -8,6 +8,7 @@ compare each shop's score with its true latent quality from the simulator's grou
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import tempfile
@@ -27,7 +28,8 @@ from shijing.migrations import upgrade
 from shijing.sim.config import SimConfig, get_scale
 from shijing.sim.runner import run_simulation
 from shijing.trust import service as trust
-from shijing.trust.models import ShopScore
+from shijing.trust.definition import ScoreDefinition
+from shijing.trust.models import ScoreDefinitionRow, ShopScore
 
 
 def main() -> None:
@@ -35,25 +37,49 @@ def main() -> None:
     parser.add_argument("--scale", default="medium")
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep the simulated run in this folder; if it holds one already, rescore it",
+    )
+    parser.add_argument("--no-record", action="store_true", help="do not touch BENCHMARKS.md")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
+        out = args.keep or Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
         db = Database.from_url(f"sqlite:///{out / 'sim.sqlite'}")
-        upgrade(db.engine)
         config = SimConfig(get_scale(args.scale), args.days, args.seed)
-        started = time.perf_counter()
-        result = run_simulation(db, config, out=out / "run")
-        simulated = time.perf_counter() - started
+        meta = out / "run" / "summary.json"
+        if meta.exists():  # rescoring a kept run
+            kept = json.loads(meta.read_text())
+            orders, simulated = kept["summary"]["orders"], float(kept["seconds"])
+        else:
+            upgrade(db.engine)
+            started = time.perf_counter()
+            result = run_simulation(db, config, out=out / "run")
+            simulated = time.perf_counter() - started
+            orders = result.summary.orders
         end = config.start + timedelta(days=args.days)
         clock = ManualClock(end + timedelta(days=1))
         with db.transaction() as session:
+            # the code's default definition (a kept run may hold an older stored version)
+            body = ScoreDefinition().model_dump(mode="json")
+            version = "d" + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+            if version not in {r.version for r in session.scalars(select(ScoreDefinitionRow))}:
+                trust.add_definition(session, clock, version=version, body=body)
+            trust.activate_definition(session, clock, version=version)
             summary = trust.run_scores(
                 session, clock, as_of=(end + timedelta(days=1)).date(), root=out / "facts"
             )
         truth = json.loads((out / "run" / "ground_truth.json").read_text())
         with db.sessions() as session:
-            rows = session.scalars(select(ShopScore).where(ShopScore.enough_data)).all()
+            rows = session.scalars(
+                select(ShopScore).where(
+                    ShopScore.enough_data, ShopScore.definition_version == version
+                )
+            ).all()
             scores = pd.DataFrame(
                 [{"shop_id": r.shop_id, "score": r.total} for r in rows if r.total is not None]
             )
@@ -63,12 +89,15 @@ def main() -> None:
     rho = float(joined["score"].rank().corr(joined["quality"].rank()))  # Spearman
     honest_mean = joined.loc[~joined["dishonest"], "score"].mean()
     dishonest_mean = joined.loc[joined["dishonest"], "score"].mean()
-    orders = result.summary.orders
     print(f"{len(joined)} shops scored (of {len(shops)}), Spearman {rho:.3f}")
+    if args.no_record:
+        return
+    section = f"score_vs_truth_{args.scale}" + ("" if args.seed == 7 else f"_seed{args.seed}")
+    shop = ScoreDefinition().shop
     record(
-        f"score_vs_truth_{args.scale}",
+        section,
         f"""
-## Shop experience score vs. the simulator's ground truth ({args.scale})
+## Shop experience score vs. the simulator's ground truth ({args.scale}, seed {args.seed})
 
 `.venv/bin/python bench/score_vs_truth.py --scale {args.scale} --days {args.days} --seed {args.seed}` — {machine_line()}
 
@@ -79,6 +108,7 @@ def main() -> None:
 | **Spearman rank correlation, score vs. true latent quality** | **{rho:.3f}** (target ≥ 0.8) |
 | mean score, honest / dishonest shops | {honest_mean:.1f} / {dishonest_mean:.1f} |
 | scoring run | {summary.seconds:.1f} s |
+| definition | points by {shop.points_by} (full at +{shop.full_points_at} peer SD, floor at −{shop.floor_at}); category peers when ≥ {shop.min_peers} eligible shops, else all shops; prior {shop.prior_orders:g} pseudo-orders |
 """,
     )
 

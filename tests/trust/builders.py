@@ -197,7 +197,8 @@ class FactSet:
         return pa.Table.from_pylist(getattr(self, table), schema=TABLES[table])
 
     def facts(self, engine: ScoringEngine) -> Facts:
-        return Facts(**{t: engine.from_arrow(t, self.arrow(t)) for t in TABLES})
+        tables = {t: engine.from_arrow(t, self.arrow(t)) for t in TABLES}
+        return Facts(**tables, whole_seconds=engine.whole_seconds)
 
     def write(self, root: Path) -> None:
         """As Parquet partitions, the way the exporter and the simulator write them."""

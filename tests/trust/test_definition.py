@@ -59,3 +59,15 @@ def test_category_weights() -> None:
     assert d.shop.band_of(90) == "excellent"
     assert d.shop.band_of(89.99) == "good"
     assert d.shop.band_of(64.9) == "poor"
+
+
+def test_a_version_stored_before_deviation_points_computes_as_it_did() -> None:
+    """Definitions are data: a body stored before ``points_by``/``min_peers`` existed keeps
+    percentile points against its category; a new body gets the new defaults."""
+    stored = ScoreDefinition().model_dump(mode="json")
+    del stored["shop"]["points_by"], stored["shop"]["min_peers"]
+    old = parse_definition(stored).shop
+    assert (old.points_by, old.min_peers) == ("percentile", 1)
+    new = parse_definition({}).shop
+    assert (new.points_by, new.min_peers) == ("deviation", 20)
+    assert parse_definition({"shop": {"window_days": 30}}).shop.points_by == "deviation"

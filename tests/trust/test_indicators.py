@@ -128,3 +128,49 @@ def test_below_minimum_volume_is_not_enough_data(duck: ScoringEngine) -> None:
     assert result.enough_data
     assert result.total == 100.0  # alone among its peers: at least as good as all of them
     assert result.band == "excellent"
+
+
+def test_deviation_points_and_small_categories_by_hand(duck: ScoringEngine) -> None:
+    """Three apparel shops late on 0, 3 and 6 of 30 pickups, one fresh shop late on 3 of 30.
+    With min_peers 3, apparel is its own peer group and the lone fresh shop is ranked against
+    all four. Prior 0 (no shrinkage): apparel on-time rates 1.0, 0.9, 0.8 → mean 0.9, SD 0.1 →
+    deviations +1, 0, −1 → points 50 + 50·(d + 3)/3.5: 100, 92.857…, 78.571…"""
+    from tests.trust.builders import definition
+
+    fs = FactSet()
+    for shop_id, late, category in ((1, 0, "apparel"), (2, 3, "apparel"), (3, 6, "apparel")):
+        for i in range(30):
+            fs.order(
+                shop_id=shop_id,
+                category=category,
+                placed_at=T0 + timedelta(hours=i),
+                pickup_hours=60 if i < late else 24,
+            )
+    for i in range(30):
+        fs.order(
+            shop_id=4,
+            category="fresh",
+            placed_at=T0 + timedelta(hours=i),
+            pickup_hours=60 if i < 3 else 24,
+        )
+    from tests.trust.builders import shop_scores
+
+    d = definition(prior_orders=0, min_peers=3)
+    results = shop_scores(duck, fs, d)
+    pickup = Indicator.ON_TIME_PICKUP_RATE.value
+
+    def item(shop_id: int) -> object:
+        return next(i for i in results[shop_id].indicators if i.indicator == pickup)
+
+    expected = {1: (1.0, 100.0), 2: (0.0, 50 + 50 * 3 / 3.5), 3: (-1.0, 50 + 50 * 2 / 3.5)}
+    for shop_id, (deviation, score) in expected.items():
+        got = item(shop_id)
+        assert got.peer_group == "apparel"  # type: ignore[attr-defined]
+        assert got.deviation == pytest.approx(deviation)  # type: ignore[attr-defined]
+        assert got.score == pytest.approx(score, abs=1e-3)  # type: ignore[attr-defined]
+    fresh = item(4)
+    assert fresh.peer_group == "*"  # type: ignore[attr-defined]
+    assert fresh.peers == 4  # type: ignore[attr-defined]
+    # all four: 1.0, 0.9, 0.8, 0.9 → mean 0.9; the fresh shop stands at the average
+    assert fresh.deviation == pytest.approx(0.0)  # type: ignore[attr-defined]
+    assert "median shop" in " ".join(results[3].suggestions) or results[3].suggestions

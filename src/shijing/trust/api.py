@@ -21,6 +21,7 @@ from shijing.trust.schemas import (
     DefinitionIn,
     DefinitionOut,
     FlagIn,
+    FlagLiftIn,
     FlagOut,
     ShopScoreDay,
     ShopScoreExplanation,
@@ -117,6 +118,15 @@ def create_flag(
         subject_id=body.subject_id,
         reason=body.reason,
     )
+
+
+@router.post("/admin/flags/{flag_id}/lift", response_model=FlagOut)
+def lift_flag(
+    flag_id: Id, body: FlagLiftIn, principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> IntegrityFlag:
+    """Lift a flag (operators; the reason is recorded): from the next daily run the order,
+    review or buyer counts in scores again."""
+    return service.lift_flag(session, clock, principal, flag_id=flag_id, reason=body.reason)
 
 
 @router.post(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -64,6 +64,7 @@ APPROVED_AFTERSALE_STATUSES = (
     "exchanged",
 )
 EXCUSED_FAULTS = ("buyer", "carrier")
+ALL_PEERS = "*"  # the peer group of every eligible shop, for categories with too few
 
 
 def _sums_to_one(values: dict[Any, float], what: str) -> None:
@@ -86,11 +87,36 @@ class ShopScoreDefinition(BaseModel):
 
     window_days: int = Field(default=90, gt=0, le=365)
     min_orders: int = Field(default=30, ge=1)
+    min_peers: int = Field(
+        default=20,
+        ge=1,
+        description="eligible shops a category needs to be ranked on its own (a peer average "
+        "and spread from fewer shops are mostly noise); below that its shops are ranked "
+        "against every eligible shop",
+    )
     prior_orders: float = Field(
         default=50.0, ge=0, description="pseudo-orders at the category average (shrinkage)"
     )
     score_floor: float = Field(
         default=50.0, ge=0, lt=100, description="indicator points at the bottom of the peers"
+    )
+    points_by: Literal["deviation", "percentile"] = Field(
+        default="deviation",
+        description="deviation: by how many peer standard deviations the shop's (shrunk) value "
+        "is from the peer average, so how much worse counts, not only how many are better; "
+        "percentile: by the share of peers at or below the shop",
+    )
+    full_points_at: float = Field(
+        default=0.5,
+        ge=0,
+        le=3,
+        description="deviation: peer standard deviations better than average for full points",
+    )
+    floor_at: float = Field(
+        default=3.0,
+        gt=0,
+        le=10,
+        description="deviation: peer standard deviations worse than average for the floor",
     )
     dimension_weights: dict[Dimension, float] = Field(
         default_factory=lambda: {
@@ -104,8 +130,10 @@ class ShopScoreDefinition(BaseModel):
         default_factory=lambda: {
             Indicator.NEGATIVE_REVIEW_RATE: 0.5,
             Indicator.QUALITY_RETURN_RATE: 0.5,
-            Indicator.ON_TIME_PICKUP_RATE: 0.6,
-            Indicator.DELIVERY_HOURS: 0.4,
+            # delivery time is mostly the carrier's and the distance to the buyer; the pickup
+            # is what the shop controls
+            Indicator.ON_TIME_PICKUP_RATE: 0.8,
+            Indicator.DELIVERY_HOURS: 0.2,
             Indicator.COMPLAINT_RATE: 0.3,
             Indicator.DISPUTE_SHOP_FAULT_RATE: 0.3,
             Indicator.AFTERSALE_RESPONSE_HOURS: 0.2,
@@ -120,6 +148,16 @@ class ShopScoreDefinition(BaseModel):
         Band(name="poor", min_score=0),
     )
     suggestions: int = Field(default=2, ge=0, le=8, description="indicators given a suggestion")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_deviation_points(cls, data: Any) -> Any:
+        """A version stored before ``points_by`` and ``min_peers`` existed (its body lists
+        ``score_floor`` but not ``points_by``) keeps computing as it did: percentile points
+        against the root category however few its shops. New versions get the new defaults."""
+        if isinstance(data, dict) and "score_floor" in data and "points_by" not in data:
+            return {"points_by": "percentile", "min_peers": 1, **data}
+        return data
 
     @field_validator("dimension_weights")
     @classmethod

@@ -7,11 +7,13 @@ not know which engine it runs on. Only the day partitions a computation needs ar
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -20,6 +22,27 @@ from shijing.trust.export import exported_days
 from shijing.trust.facts import TABLES
 
 ENGINES = ("duckdb", "spark")
+
+# Whole epoch seconds of a UTC timestamp (sub-second parts dropped), one SQL function per engine.
+# Ibis's own ``truncate("s").epoch_seconds()`` compiles, on DuckDB, to a cast from TIMESTAMPTZ to
+# TIMESTAMP that goes through the ICU calendar and costs about 0.5 s per 10 million values; the
+# integer form below costs a twentieth of that. Spark has the same function built in.
+DUCKDB_WHOLE_SECONDS = (
+    "CREATE OR REPLACE MACRO whole_epoch_seconds(ts) AS CAST(epoch_us(ts) // 1000000 AS BIGINT)"
+)
+
+
+@ibis.udf.scalar.builtin(name="whole_epoch_seconds")  # type: ignore[untyped-decorator]
+def _duckdb_seconds(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """DuckDB: the macro above."""
+
+
+@ibis.udf.scalar.builtin(name="unix_seconds")  # type: ignore[untyped-decorator]
+def _spark_seconds(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """Spark SQL's built-in ``unix_seconds``."""
+
+
+Seconds = Callable[[ir.TimestampValue], ir.IntegerValue]
 
 _spark_lock = threading.Lock()
 _spark_sessions: dict[str, Any] = {}
@@ -62,10 +85,13 @@ class ScoringEngine:
         if name == "duckdb":
             self.con: Any = ibis.duckdb.connect()
             self.con.raw_sql("SET TimeZone = 'UTC'")
+            self.con.raw_sql(DUCKDB_WHOLE_SECONDS)
             self._spark = None
+            self.whole_seconds: Seconds = _duckdb_seconds
         else:
             self._spark = spark_session(spark_master)
             self.con = ibis.pyspark.connect(self._spark)
+            self.whole_seconds = _spark_seconds
 
     def table(self, root: Path, table: str, first_day: date | None, end_day: date) -> ir.Table:
         """The facts of ``table`` with partition day in [first_day, end_day)."""

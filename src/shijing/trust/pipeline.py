@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from shijing.trust.definition import (
+    ALL_PEERS,
     APPROVED_AFTERSALE_STATUSES,
     EXCUSED_FAULTS,
     HIGHER_IS_BETTER,
@@ -29,7 +30,7 @@ from shijing.trust.definition import (
     Indicator,
     ShopScoreDefinition,
 )
-from shijing.trust.engines import ScoringEngine
+from shijing.trust.engines import ScoringEngine, Seconds
 
 SECONDS_PER_WEEK = 7 * 24 * 3600
 
@@ -41,6 +42,8 @@ class Facts:
     reviews: ir.Table
     complaints: ir.Table
     flags: ir.Table
+    # whole epoch seconds of a timestamp, in the engine's own SQL function
+    whole_seconds: Seconds
 
 
 def load_facts(engine: ScoringEngine, root: Path, as_of: date, days: int) -> Facts:
@@ -52,6 +55,7 @@ def load_facts(engine: ScoringEngine, root: Path, as_of: date, days: int) -> Fac
         reviews=engine.table(root, "reviews", first, as_of),
         complaints=engine.table(root, "complaints", first, as_of),
         flags=engine.table(root, "flags", None, as_of),
+        whole_seconds=engine.whole_seconds,
     )
 
 
@@ -65,11 +69,6 @@ def _ts(day: date) -> ir.TimestampScalar:
 
 def _int(cond: ir.BooleanValue) -> ir.IntegerValue:
     return cond.fill_null(False).cast("int64")
-
-
-def _secs(col: ir.TimestampValue) -> ir.IntegerValue:
-    """Whole epoch seconds, the same on every engine (sub-second parts are dropped first)."""
-    return col.truncate("s").epoch_seconds().cast("int64")
 
 
 def _before(col: ir.TimestampValue, end: ir.TimestampScalar) -> ir.BooleanValue:
@@ -97,13 +96,18 @@ def _window_orders(f: Facts, start: ir.TimestampScalar, end: ir.TimestampScalar)
     return o.anti_join(flagged, o.order_id == flagged.flagged_id)
 
 
-def _counted_aftersales(f: Facts, orders: ir.Table, end: ir.TimestampScalar) -> ir.Table:
-    """After-sales of the window's orders opened before the end, minus those ruled the buyer's
-    or the carrier's fault."""
+def _excused_removed(f: Facts, end: ir.TimestampScalar) -> ir.Table:
+    """After-sales opened before the end, minus those ruled the buyer's or the carrier's fault."""
     a = f.aftersales
     a = a.filter(a.opened_at < end)
     excused = a.fault.isin(EXCUSED_FAULTS).fill_null(False) & _before(a.ruled_at, end)
-    a = a.filter(~excused)
+    return a.filter(~excused)
+
+
+def _counted_aftersales(f: Facts, orders: ir.Table, end: ir.TimestampScalar) -> ir.Table:
+    """After-sales of the window's orders opened before the end, minus those ruled the buyer's
+    or the carrier's fault."""
+    a = _excused_removed(f, end)
     keep = orders.select(o_id=orders.order_id)
     return a.semi_join(keep, a.order_id == keep.o_id)
 
@@ -153,7 +157,7 @@ def shop_indicator_values(f: Facts, as_of: date, d: ShopScoreDefinition) -> ir.T
     delivered = _before(o.delivered_at, end)
     delivery_secs = ibis.ifelse(
         delivered & o.picked_up_at.notnull(),
-        _secs(o.delivered_at) - _secs(o.picked_up_at),
+        f.whole_seconds(o.delivered_at) - f.whole_seconds(o.picked_up_at),
         ibis.null("int64"),
     )
     o = o.mutate(
@@ -163,7 +167,29 @@ def shop_indicator_values(f: Facts, as_of: date, d: ShopScoreDefinition) -> ir.T
         delivery_secs=delivery_secs,
         cancel_x=_int((o.cancelled_by == "shop") & _before(o.cancelled_at, end)),
     )
-    per_shop = o.group_by("shop_id").aggregate(
+    # the after-sales, one row per order, joined to the orders in the same pass (no second read
+    # of the orders to find which after-sales belong to the window's orders)
+    a = _excused_removed(f, end)
+    response_end = ibis.coalesce(a.responded_at, a.closed_at, end)
+    response_end = ibis.ifelse(response_end < end, response_end, end)
+    a = a.mutate(
+        quality=_int(_quality_return(a, end)),
+        dispute=_int((a.fault == "shop").fill_null(False) & _before(a.ruled_at, end)),
+        response_secs=f.whole_seconds(response_end) - f.whole_seconds(a.opened_at),
+    )
+    per_order_as = a.group_by(a.order_id.name("as_order")).aggregate(
+        quality=a.quality.max(),
+        dispute=a.dispute.max(),
+        response_n=a.response_secs.count(),
+        response_x=a.response_secs.sum(),
+    )
+    o = o.left_join(per_order_as, o.order_id == per_order_as.as_order)
+    # one pass over the orders, by shop and root category (a shop may sell in several)
+    by_cat = o.group_by(["shop_id", "root_category"]).aggregate(
+        quality_x=o.quality.sum(),
+        dispute_x=o.dispute.sum(),
+        response_n=o.response_n.sum(),
+        response_x=o.response_x.sum(),
         orders=o.order_id.count(),
         pickup_n=o.pickup_n.sum(),
         pickup_x=o.pickup_x.sum(),
@@ -172,31 +198,25 @@ def shop_indicator_values(f: Facts, as_of: date, d: ShopScoreDefinition) -> ir.T
         delivery_x=o.delivery_secs.sum(),
         cancel_x=o.cancel_x.sum(),
     )
+    per_shop = by_cat.group_by("shop_id").aggregate(
+        quality_x=by_cat.quality_x.sum(),
+        dispute_x=by_cat.dispute_x.sum(),
+        response_n=by_cat.response_n.sum(),
+        response_x=by_cat.response_x.sum(),
+        orders=by_cat.orders.sum(),
+        pickup_n=by_cat.pickup_n.sum(),
+        pickup_x=by_cat.pickup_x.sum(),
+        delivered_n=by_cat.delivered_n.sum(),
+        delivery_n=by_cat.delivery_n.sum(),
+        delivery_x=by_cat.delivery_x.sum(),
+        cancel_x=by_cat.cancel_x.sum(),
+    )
     # the shop's peers: the root category most of its window orders are in
-    cats = o.group_by(["shop_id", "root_category"]).aggregate(k=o.order_id.count())
     rank = ibis.row_number().over(
-        group_by=cats.shop_id, order_by=[ibis.desc(cats.k), cats.root_category]
+        group_by=by_cat.shop_id, order_by=[ibis.desc(by_cat.orders), by_cat.root_category]
     )
-    cats = cats.mutate(r=rank).filter(lambda t: t.r == 0).select("shop_id", "root_category")
+    cats = by_cat.mutate(r=rank).filter(lambda t: t.r == 0).select("shop_id", "root_category")
 
-    a = _counted_aftersales(f, o, end)
-    response_end = ibis.coalesce(a.responded_at, a.closed_at, end)
-    response_end = ibis.ifelse(response_end < end, response_end, end)
-    a = a.mutate(
-        quality_order=ibis.ifelse(_quality_return(a, end), a.order_id, ibis.null("int64")),
-        dispute_order=ibis.ifelse(
-            (a.fault == "shop").fill_null(False) & _before(a.ruled_at, end),
-            a.order_id,
-            ibis.null("int64"),
-        ),
-        response_secs=_secs(response_end) - _secs(a.opened_at),
-    )
-    per_shop_as = a.group_by(a.shop_id.name("as_shop")).aggregate(
-        quality_x=a.quality_order.nunique(),
-        dispute_x=a.dispute_order.nunique(),
-        response_n=a.response_secs.count(),
-        response_x=a.response_secs.sum(),
-    )
     r = _counted_reviews(f, start, end)
     per_shop_r = r.group_by(r.shop_id.name("r_shop")).aggregate(
         review_n=r.review_id.count(), negative_x=_int(r.product_rating <= 2).sum()
@@ -205,39 +225,72 @@ def shop_indicator_values(f: Facts, as_of: date, d: ShopScoreDefinition) -> ir.T
     per_shop_c = c.group_by(c.shop_id.name("c_shop")).aggregate(complaint_x=c.complaint_id.count())
 
     s = per_shop.inner_join(cats, "shop_id")
-    s = s.left_join(per_shop_as, s.shop_id == per_shop_as.as_shop)
     s = s.left_join(per_shop_r, s.shop_id == per_shop_r.r_shop)
     s = s.left_join(per_shop_c, s.shop_id == per_shop_c.c_shop)
 
-    def part(indicator: Indicator, x: ir.IntegerValue, n: ir.IntegerValue) -> ir.Table:
-        return s.select(
-            shop_id=s.shop_id,
-            root_category=s.root_category,
-            orders=s.orders,
-            indicator=ibis.literal(indicator.value),
-            x=x.fill_null(0).cast("int64"),
-            n=n.fill_null(0).cast("int64"),
-        )
-
-    parts = [
-        part(Indicator.NEGATIVE_REVIEW_RATE, s.negative_x, s.review_n),
-        part(Indicator.QUALITY_RETURN_RATE, s.quality_x, s.delivered_n),
-        part(Indicator.ON_TIME_PICKUP_RATE, s.pickup_x, s.pickup_n),
-        part(Indicator.DELIVERY_HOURS, s.delivery_x, s.delivery_n),
-        part(Indicator.COMPLAINT_RATE, s.complaint_x, s.orders),
-        part(Indicator.DISPUTE_SHOP_FAULT_RATE, s.dispute_x, s.orders),
-        part(Indicator.AFTERSALE_RESPONSE_HOURS, s.response_x, s.response_n),
-        part(Indicator.SHOP_CANCEL_RATE, s.cancel_x, s.orders),
-    ]
-    long = ibis.union(*parts, distinct=False)
-
-    # shrinkage toward the category's pooled value, worth prior_orders pseudo-observations
-    pooled = long.group_by(["root_category", "indicator"]).aggregate(
-        cat_x=long.x.sum(), cat_n=long.n.sum()
+    # One row per shop → one row per (shop, indicator), by unnesting an array of structs: the
+    # joined per-shop table is referenced once, so no engine plans (or scans) it eight times.
+    counts = {
+        Indicator.NEGATIVE_REVIEW_RATE: (s.negative_x, s.review_n),
+        Indicator.QUALITY_RETURN_RATE: (s.quality_x, s.delivered_n),
+        Indicator.ON_TIME_PICKUP_RATE: (s.pickup_x, s.pickup_n),
+        Indicator.DELIVERY_HOURS: (s.delivery_x, s.delivery_n),
+        Indicator.COMPLAINT_RATE: (s.complaint_x, s.orders),
+        Indicator.DISPUTE_SHOP_FAULT_RATE: (s.dispute_x, s.orders),
+        Indicator.AFTERSALE_RESPONSE_HOURS: (s.response_x, s.response_n),
+        Indicator.SHOP_CANCEL_RATE: (s.cancel_x, s.orders),
+    }
+    items = ibis.array(
+        [
+            ibis.struct(
+                {
+                    "indicator": ibis.literal(indicator.value),
+                    "x": x.fill_null(0).cast("int64"),
+                    "n": n.fill_null(0).cast("int64"),
+                }
+            )
+            for indicator, (x, n) in counts.items()
+        ]
     )
-    long = long.inner_join(pooled, ["root_category", "indicator"])
-    prior = ibis.ifelse(long.cat_n > 0, long.cat_x / long.cat_n, ibis.null("float64"))
-    k = ibis.literal(float(d.prior_orders))
+    long = s.select(
+        shop_id=s.shop_id,
+        root_category=s.root_category,
+        orders=s.orders,
+        eligible=s.orders >= d.min_orders,
+        item=items.unnest(),
+    ).unpack("item")
+    # peers: the root category when it has enough eligible shops to rank against, else every
+    # eligible shop on the platform (a lone shop must not be "better than all its peers");
+    # counted per (category, indicator) after the unnest, where each shop is one row
+    category = ibis.window(group_by=[long.root_category, long.indicator])
+    category_peers = _int(long.eligible).sum().over(category)
+    long = long.mutate(
+        peer_group=ibis.ifelse(
+            category_peers >= d.min_peers, long.root_category, ibis.literal(ALL_PEERS)
+        )
+    )
+
+    # Shrinkage toward the peer group's pooled value, with a prior worth ``prior_orders``
+    # pseudo-orders. An indicator counted over something other than orders (reviews,
+    # after-sales, deliveries) gets the same prior in its own unit: prior_orders times how many
+    # of that unit the peers have per order (50 pseudo-orders ≈ 3.5 pseudo-after-sales where 7%
+    # of orders open one), so a rare base is not swamped by a prior meant for orders.
+    # The "*" group is every shop (those of large categories too), so each figure is taken
+    # over the category or over the indicator as a whole, whichever the row's group is.
+    is_all = long.peer_group == ALL_PEERS
+    in_category = ibis.window(group_by=[long.root_category, long.indicator])
+    in_all = ibis.window(group_by=[long.indicator])
+
+    def pooled(col: ir.NumericColumn) -> ir.NumericValue:
+        return ibis.ifelse(is_all, col.sum().over(in_all), col.sum().over(in_category))
+
+    cat_x, cat_n, cat_orders = pooled(long.x), pooled(long.n), pooled(long.orders)
+    prior = ibis.ifelse(cat_n > 0, cat_x / cat_n, ibis.null("float64"))
+    k = ibis.ifelse(
+        cat_orders > 0,
+        ibis.literal(float(d.prior_orders)) * cat_n / cat_orders,
+        ibis.literal(float(d.prior_orders)),
+    )
     raw = ibis.ifelse(long.n > 0, long.x / long.n, ibis.null("float64"))
     shrunk_den = long.n + k
     shrunk = ibis.ifelse(
@@ -246,21 +299,34 @@ def shop_indicator_values(f: Facts, as_of: date, d: ShopScoreDefinition) -> ir.T
     long = long.mutate(raw=raw, prior=prior, shrunk=shrunk)
     higher = ibis.literal([i.value for i in HIGHER_IS_BETTER])
     goodness = ibis.ifelse(higher.contains(long.indicator), long.shrunk, -long.shrunk)
-    long = long.mutate(goodness=goodness.fill_null(0.0), eligible=long.orders >= d.min_orders)
+    long = long.mutate(goodness=goodness.fill_null(0.0))
 
-    peers_w = ibis.window(group_by=["root_category", "indicator"], order_by="goodness")
-    eligible = long.filter(long.eligible)
-    ranked = eligible.mutate(
-        cume=ibis.cume_dist().over(peers_w),
-        better_than=ibis.percent_rank().over(peers_w),
-        peers=eligible.shop_id.count().over(ibis.window(group_by=["root_category", "indicator"])),
+    # ranked among the eligible shops of the peer group (the others get no rank)
+    is_all = long.peer_group == ALL_PEERS
+    by_category = [long.root_category, long.indicator, long.eligible]
+    by_all = [long.indicator, long.eligible]
+    category_w = ibis.window(group_by=by_category, order_by=long.goodness)
+    all_w = ibis.window(group_by=by_all, order_by=long.goodness)
+    no_float, no_int = ibis.null("float64"), ibis.null("int64")
+
+    def among_peers(on_category: ir.Value, on_all: ir.Value, none: ir.Value) -> ir.Value:
+        return ibis.ifelse(long.eligible, ibis.ifelse(is_all, on_all, on_category), none)
+
+    long = long.mutate(
+        cume=among_peers(ibis.cume_dist().over(category_w), ibis.cume_dist().over(all_w), no_float),
+        better_than=among_peers(
+            ibis.percent_rank().over(category_w), ibis.percent_rank().over(all_w), no_float
+        ),
+        peers=among_peers(
+            long.shop_id.count().over(ibis.window(group_by=by_category)),
+            long.shop_id.count().over(ibis.window(group_by=by_all)),
+            no_int,
+        ),
     )
-    rest = long.filter(~long.eligible).mutate(
-        cume=ibis.null("float64"), better_than=ibis.null("float64"), peers=ibis.null("int64")
-    )
-    return ibis.union(ranked, rest, distinct=False).select(
+    return long.select(
         "shop_id",
         "root_category",
+        "peer_group",
         "orders",
         "indicator",
         "x",
@@ -307,7 +373,9 @@ def creator_outcomes(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Tab
         0.0,
         ibis.ifelse(o.rating.notnull(), (o.rating - 1) / 4.0, float(d.unreviewed_value)),
     )
-    weeks = ((_secs(end) - _secs(o.placed_at)) // SECONDS_PER_WEEK).cast("int64")
+    weeks = ((f.whole_seconds(end) - f.whole_seconds(o.placed_at)) // SECONDS_PER_WEEK).cast(
+        "int64"
+    )
     weight = o.total_fen.cast("float64") * (ibis.literal(float(d.weekly_decay)) ** weeks)
     o = o.filter(known).mutate(w=weight, wv=weight * value, bad_i=_int(bad))
     return o.group_by("creator_id").aggregate(

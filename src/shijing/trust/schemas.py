@@ -83,6 +83,12 @@ class FlagIn(BaseModel):
     reason: str = Field(min_length=1, max_length=300)
 
 
+class FlagLiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=300)
+
+
 class FlagOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

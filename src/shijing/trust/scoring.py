@@ -6,6 +6,7 @@ order, so the same aggregates give the same scores whichever engine produced the
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -14,7 +15,9 @@ from typing import Any
 
 from shijing.commerce.catalog.categories import CATEGORIES
 from shijing.trust.definition import (
+    ALL_PEERS,
     DIMENSION_OF,
+    HIGHER_IS_BETTER,
     MEAN_INDICATORS,
     BuyerCreditDefinition,
     CreatorScoreDefinition,
@@ -53,6 +56,8 @@ class IndicatorResult:
     points: float | None  # what it contributes to the total
     max_points: float
     peer_median: float | None = None
+    peer_group: str | None = None  # the root category, or "*" (every shop) when it has too few
+    deviation: float | None = None  # peer standard deviations better (+) or worse (−) than average
     change_7d: float | None = None  # points now minus points 7 days ago
 
 
@@ -74,35 +79,60 @@ class ShopResult:
 
 _SUGGESTION = {
     Indicator.NEGATIVE_REVIEW_RATE: (
-        "{you:.1%} of your reviews rate the product 1–2 stars; the median {cat} shop has {med:.1%}."
+        "{you:.1%} of your reviews rate the product 1–2 stars; the median {peers} has {med:.1%}."
     ),
     Indicator.QUALITY_RETURN_RATE: (
         "{you:.1%} of your delivered orders came back for quality reasons; "
-        "the median {cat} shop has {med:.1%}."
+        "the median {peers} has {med:.1%}."
     ),
     Indicator.ON_TIME_PICKUP_RATE: (
         "{you:.0%} of your orders were picked up within the promised time; "
-        "the median {cat} shop reaches {med:.0%}."
+        "the median {peers} reaches {med:.0%}."
     ),
     Indicator.DELIVERY_HOURS: (
         "Your parcels take {you:.0f} hours from pickup to delivery; "
-        "the median {cat} shop takes {med:.0f}."
+        "the median {peers} takes {med:.0f}."
     ),
     Indicator.COMPLAINT_RATE: (
-        "{you:.2%} of your orders led to an upheld complaint; the median {cat} shop has {med:.2%}."
+        "{you:.2%} of your orders led to an upheld complaint; the median {peers} has {med:.2%}."
     ),
     Indicator.DISPUTE_SHOP_FAULT_RATE: (
         "{you:.2%} of your orders ended in a dispute ruled your fault; "
-        "the median {cat} shop has {med:.2%}."
+        "the median {peers} has {med:.2%}."
     ),
     Indicator.AFTERSALE_RESPONSE_HOURS: (
         "You answer after-sale requests in {you:.1f} hours on average; "
-        "the median {cat} shop answers in {med:.1f}."
+        "the median {peers} answers in {med:.1f}."
     ),
     Indicator.SHOP_CANCEL_RATE: (
-        "You cancelled {you:.1%} of your orders; the median {cat} shop cancels {med:.1%}."
+        "You cancelled {you:.1%} of your orders; the median {peers} cancels {med:.1%}."
     ),
 }
+
+
+def _goodness(row: dict[str, Any]) -> float:
+    """The shrunk value, signed so that higher is better."""
+    value = float(row["shrunk"])
+    return value if Indicator(row["indicator"]) in HIGHER_IS_BETTER else -value
+
+
+def _deviation_points(deviation: float, d: ShopScoreDefinition) -> float:
+    """Linear from the floor (``floor_at`` deviations worse than the peer average) to 100
+    (``full_points_at`` better); never higher for a worse value."""
+    span = d.full_points_at + d.floor_at
+    share = min(1.0, max(0.0, (deviation + d.floor_at) / span))
+    return d.score_floor + (100.0 - d.score_floor) * share
+
+
+def _peers(row: dict[str, Any]) -> str:
+    return str(row.get("peer_group") or row["root_category"])
+
+
+def peer_name(peer_group: str | None, root_category: str | None) -> str:
+    """How the peers are named in a suggestion: "女装 shop", or "shop" for every shop."""
+    if peer_group == ALL_PEERS:
+        return "shop"
+    return f"{category_name(peer_group or root_category)} shop"
 
 
 def shop_results(rows: list[dict[str, Any]], d: ShopScoreDefinition) -> dict[int, ShopResult]:
@@ -110,13 +140,31 @@ def shop_results(rows: list[dict[str, Any]], d: ShopScoreDefinition) -> dict[int
     rows = sorted(rows, key=lambda r: (r["shop_id"], r["indicator"]))
     medians: dict[tuple[str, str], float] = {}
     by_peer_group: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for r in rows:
-        if r["eligible"] and r["raw"] is not None:
-            by_peer_group[(r["root_category"], r["indicator"])].append(float(r["raw"]))
+    goodness: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for r in rows:  # each shop counts among its category's and among every shop ("*")
+        if not r["eligible"]:
+            continue
+        groups = {r["root_category"], ALL_PEERS}
+        for group in groups:
+            if r["raw"] is not None:
+                by_peer_group[(group, r["indicator"])].append(float(r["raw"]))
+            if r["shrunk"] is not None:
+                goodness[(group, r["indicator"])].append(_goodness(r))
     for key, values in by_peer_group.items():
-        medians[key] = statistics.median(values)
+        medians[key] = statistics.median(sorted(values))
+    spread: dict[tuple[str, str], tuple[float, float]] = {}
+    for key, values in goodness.items():
+        values.sort()  # a fixed order: the same sums whichever engine sent the rows
+        mean = math.fsum(values) / len(values)
+        sd = (
+            math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
+            if len(values) > 1
+            else 0.0
+        )
+        spread[key] = (mean, sd)
 
     results: dict[int, ShopResult] = {}
+    looked_up: dict[tuple[str, str], tuple[Indicator, Dimension, float]] = {}
     for r in rows:
         shop_id = int(r["shop_id"])
         result = results.get(shop_id)
@@ -129,12 +177,29 @@ def shop_results(rows: list[dict[str, Any]], d: ShopScoreDefinition) -> dict[int
                 total=None,
                 band=None,
             )
-        indicator = Indicator(r["indicator"])
-        dimension = DIMENSION_OF[indicator]
-        weight = d.weights_for(r["root_category"])[dimension] * d.indicator_weights[indicator]
-        cume = r["cume"]
-        score = None if cume is None else d.score_floor + (100.0 - d.score_floor) * float(cume)
-        median = medians.get((r["root_category"], r["indicator"]))
+        key = (r["root_category"], r["indicator"])
+        if key not in looked_up:  # once per category and indicator, not per row
+            indicator = Indicator(r["indicator"])
+            dimension = DIMENSION_OF[indicator]
+            weight = d.weights_for(key[0])[dimension] * d.indicator_weights[indicator]
+            looked_up[key] = (indicator, dimension, weight)
+        indicator, dimension, weight = looked_up[key]
+        peers = _peers(r)
+        deviation = None
+        if r["cume"] is None:
+            score = None
+        elif d.points_by == "percentile":
+            score = d.score_floor + (100.0 - d.score_floor) * float(r["cume"])
+        else:
+            mean, sd = spread.get((peers, r["indicator"]), (0.0, 0.0))
+            if r["shrunk"] is None:  # nothing counted, no prior: nothing to hold against it
+                deviation, score = None, 100.0
+            elif sd > 1e-12:
+                deviation = (_goodness(r) - mean) / sd
+                score = _deviation_points(deviation, d)
+            else:  # alone, or every peer alike: nobody does better, full points
+                deviation, score = 0.0, 100.0
+        median = medians.get((peers, r["indicator"]))
         result.indicators.append(
             IndicatorResult(
                 indicator=indicator.value,
@@ -150,6 +215,8 @@ def shop_results(rows: list[dict[str, Any]], d: ShopScoreDefinition) -> dict[int
                 points=None if score is None else round(weight * score, 4),
                 max_points=round(weight * 100.0, 4),
                 peer_median=_display(indicator, median),
+                peer_group=peers,
+                deviation=None if deviation is None else round(deviation, 4),
             )
         )
     for result in results.values():
@@ -181,9 +248,8 @@ def suggestions_for(result: ShopResult, how_many: int) -> list[str]:
         if you is None or item.peer_median is None:
             continue
         template = _SUGGESTION[Indicator(item.indicator)]
-        out.append(
-            template.format(you=you, med=item.peer_median, cat=category_name(result.root_category))
-        )
+        peers = peer_name(item.peer_group, result.root_category)
+        out.append(template.format(you=you, med=item.peer_median, peers=peers))
     return out
 
 

@@ -288,6 +288,8 @@ def _store(
                 computed_at=now,
             )
         )
+    creators_before = _creators_on(session, version, day - timedelta(days=7))
+    buyers_before = _buyer_points_on(session, version, day - timedelta(days=7))
     for creator in creators.values():
         session.add(
             CreatorScore(
@@ -299,11 +301,20 @@ def _store(
                 outcome=creator.outcome,
                 conduct_deduction=creator.conduct_deduction,
                 score=creator.score,
-                detail={"bad_orders": creator.bad_orders},
+                detail={
+                    "bad_orders": creator.bad_orders,
+                    "change_7d": _creator_change(creator, creators_before.get(creator.creator_id)),
+                },
                 computed_at=now,
             )
         )
     for buyer in buyers.values():
+        before_points = buyers_before.get(buyer.buyer_id)
+        for reason in buyer.reasons:
+            earlier = None if before_points is None else before_points.get(reason["code"])
+            reason["change_7d"] = (
+                None if earlier is None else round(float(reason["points"]) - earlier, 2)
+            )
         session.add(
             BuyerCredit(
                 buyer_id=buyer.buyer_id,
@@ -323,6 +334,59 @@ def _store(
     summary.creators_scored = sum(1 for c in creators.values() if c.enough_data)
     summary.buyers = len(buyers)
     summary.movers = sorted(movers, key=lambda m: (-abs(m[2] - m[1]), m[0]))[:5]
+
+
+_CREATOR_FIELDS = ("score", "outcome", "orders", "bad_orders")
+
+
+def _creators_on(session: Session, version: str, day: date) -> dict[int, dict[str, float | None]]:
+    rows = session.execute(
+        select(
+            CreatorScore.creator_id,
+            CreatorScore.score,
+            CreatorScore.outcome,
+            CreatorScore.orders,
+            CreatorScore.detail,
+        ).where(CreatorScore.definition_version == version, CreatorScore.as_of == day)
+    )
+    return {
+        creator_id: {
+            "score": score,
+            "outcome": outcome,
+            "orders": float(orders),
+            "bad_orders": (detail or {}).get("bad_orders"),
+        }
+        for creator_id, score, outcome, orders, detail in rows
+    }
+
+
+def _creator_change(
+    creator: scoring.CreatorResult, before: dict[str, float | None] | None
+) -> dict[str, float | None]:
+    """Each of the creator's figures now minus 7 days ago (None where either is missing)."""
+    now: dict[str, float | None] = {
+        "score": creator.score,
+        "outcome": creator.outcome,
+        "orders": float(creator.orders),
+        "bad_orders": float(creator.bad_orders),
+    }
+    out: dict[str, float | None] = {}
+    for name in _CREATOR_FIELDS:
+        a, b = now[name], None if before is None else before.get(name)
+        out[name] = None if a is None or b is None else round(float(a) - float(b), 6)
+    return out
+
+
+def _buyer_points_on(session: Session, version: str, day: date) -> dict[int, dict[str, float]]:
+    rows = session.execute(
+        select(BuyerCredit.buyer_id, BuyerCredit.reasons).where(
+            BuyerCredit.definition_version == version, BuyerCredit.as_of == day
+        )
+    )
+    return {
+        buyer_id: {str(r["code"]): float(r["points"]) for r in reasons or []}
+        for buyer_id, reasons in rows
+    }
 
 
 def _points_by_shop(session: Session, version: str, day: date) -> dict[int, dict[str, float]]:
@@ -505,6 +569,39 @@ def create_flag(
         subject_kind=subject_kind,
         subject_id=subject_id,
         reason=flag.reason,
+        by_user_id=principal.id,
+    )
+    return flag
+
+
+def get_flag(session: Session, flag_id: int) -> IntegrityFlag:
+    flag = session.get(IntegrityFlag, flag_id)
+    if flag is None:
+        raise NotFound("no such flag", field="flag_id")
+    return flag
+
+
+def lift_flag(
+    session: Session, clock: Clock, principal: Principal, *, flag_id: int, reason: str
+) -> IntegrityFlag:
+    """An operator lifts a flag: from the next run on (T+1) the order, review or buyer counts in
+    scores again. The reason and who lifted it are kept in the ``trust.flag_lifted`` event
+    (the audit trail, as for raising a flag)."""
+    if not reason.strip():
+        raise InvalidInput("give a reason", field="reason")
+    flag = get_flag(session, flag_id)
+    if flag.lifted_at is not None:
+        raise Conflict("the flag is lifted already", field="flag_id")
+    flag.lifted_at = clock.now()
+    session.flush()
+    emit(
+        session,
+        clock,
+        "trust.flag_lifted",
+        flag_id=flag.id,
+        subject_kind=flag.subject_kind,
+        subject_id=flag.subject_id,
+        reason=reason.strip(),
         by_user_id=principal.id,
     )
     return flag
