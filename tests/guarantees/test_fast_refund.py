@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shijing.accounts.models import User
 from shijing.accounts.service import Principal
 from shijing.commerce.aftersales import service as aftersales
 from shijing.commerce.aftersales.models import AfterSale
@@ -18,6 +20,7 @@ from shijing.commerce.shops.models import Shop
 from shijing.core.clock import ManualClock
 from shijing.core.db import Database
 from shijing.core.deadlines import run_due
+from shijing.core.errors import Conflict
 from shijing.core.outbox import emit
 from shijing.guarantees import claims, coverage, funds
 from shijing.guarantees.models import Claim, ClaimEvent
@@ -226,28 +229,46 @@ def _ruled(
     )
 
 
-def test_a_ruling_against_the_buyer_recovers_the_fast_refund(
+def _wrong_item_returned(
+    session: Session, db: Database, clock: ManualClock
+) -> tuple[Order, AfterSale, Principal]:
+    """A fast-refunded return reaches the shop, which finds it is not the item sold."""
+    order, sale, tracking = _picked_up(session, db, clock)
+    deliver_parcel(session, clock, carrier_code="sf", tracking_no=tracking, kinds=("delivered",))
+    deliver(session, db, clock)
+    shop = session.get(Shop, order.shop_id)
+    assert shop is not None
+    staff = principal_of(session, owner_of(session, shop))
+    aftersales.reject(session, clock, staff, sale.id, reason="退回的不是我们售出的那台：序列号不符")
+    deliver(session, db, clock)
+    return order, sale, staff
+
+
+def test_a_ruling_that_the_returned_item_was_not_the_one_sold_recovers_the_fast_refund(
     session: Session, db: Database, clock: ManualClock
 ) -> None:
-    """The operator rules that the returned item was not the one sold (fault buyer, close)."""
-    order, sale, _ = _picked_up(session, db, clock)
+    """Through the real flows: the shop disputes the returned goods, the buyer takes it to
+    arbitration, the operator rules against the buyer."""
+    order, sale, _ = _wrong_item_returned(session, db, clock)
+    assert _fast(session, order.id).status == "paid"  # a dispute alone recovers nothing
+    who = session.get(User, order.buyer_id)
+    assert who is not None
+    aftersales.escalate(
+        session, clock, principal_of(session, who), sale.id, statement="我退的就是原物"
+    )
     op = operator_user(session, clock)
-    # Commerce cannot reach this ruling after a fast refund today (a received return is refunded
-    # at once, so it is never rejected and escalated); the event is what Trust Purchase hears.
-    _ruled(
+    aftersales.rule(
         session,
         clock,
-        sale,
-        order,
-        by=op.id,
+        principal_of(session, op),
+        sale.id,
         ruling="close",
         fault="buyer",
         note="the returned phone is not the one sold",
     )
     deliver(session, db, clock)
     claim = _fast(session, order.id)
-    assert claim.status == "recovered"
-    assert claim.recovered_fen == PRICE
+    assert (claim.status, claim.recovered_fen) == ("recovered", PRICE)
     history = claims.history(session, claim.id)
     assert history[-1].kind == "recover"
     assert history[-1].actor_user_id == op.id
@@ -258,6 +279,30 @@ def test_a_ruling_against_the_buyer_recovers_the_fast_refund(
     # The deadline later finds nothing to recover again.
     clock.advance(timedelta(days=20))
     assert run_due(db, clock).get("guarantees.recover_fast_refunds", 0) == 0
+
+
+def test_a_dispute_the_buyer_lets_stand_recovers_the_fast_refund(
+    session: Session, db: Database, clock: ManualClock
+) -> None:
+    order, _sale, _ = _wrong_item_returned(session, db, clock)
+    clock.advance(timedelta(days=30))  # past the escalation window: the after-sale closes
+    run_due(db, clock)
+    deliver(session, db, clock)
+    assert _fast(session, order.id).status == "recovered"
+    assert ledger.check(session).ok
+
+
+def test_a_return_cannot_be_disputed_before_it_arrives(
+    session: Session, db: Database, clock: ManualClock
+) -> None:
+    order, sale, _ = _picked_up(session, db, clock)
+    shop = session.get(Shop, order.shop_id)
+    assert shop is not None
+    with pytest.raises(Conflict) as refused:
+        aftersales.reject(
+            session, clock, principal_of(session, owner_of(session, shop)), sale.id, reason="x"
+        )
+    assert (refused.value.code, refused.value.field) == ("not_arrived", "status")
 
 
 def test_a_ruling_at_the_shops_fault_recovers_nothing(

@@ -582,10 +582,18 @@ def pay(session: Session, clock: Clock, claim_id: int) -> Claim | None:
         detail["remedy"] = claim.remedy  # the shop acts; no money moves
     elif claim.code == "return_postage":
         funds.ensure_platform(session, clock)
+        funds.ensure_buyer(session, clock, claim.buyer_id)
+        funds.lock(session, funds.PREMIUM_POOL, funds.FUND, funds.buyer_payable(claim.buyer_id))
         _pay_buyer(session, clock, claim, funds.pool_charge_legs(session, amount), amount)
         paid = amount
     elif claim.code in COUNTERFEIT:
         funds.ensure_shop(session, clock, claim.shop_id)
+        funds.ensure_buyer(session, clock, claim.buyer_id)
+        funds.lock(
+            session,
+            *funds.shop_charge_accounts(claim.shop_id),
+            funds.buyer_payable(claim.buyer_id),
+        )
         legs, charge = funds.shop_charge_legs(session, claim.shop_id, amount)
         _pay_buyer(session, clock, claim, legs, amount)
         paid = amount
@@ -789,7 +797,7 @@ def on_aftersale_closed_against_buyer(
     if claim is None or claim.status != S.PAID.value or claim.settled_at is not None:
         return claim
     return recover_fast_refund(
-        session, clock, claim, reason=f"ruled against the buyer: {note}", actor=operator_id
+        session, clock, claim, reason=f"closed without a refund: {note}", actor=operator_id
     )
 
 

@@ -9,15 +9,16 @@ and nothing that changes later (catalogue, badge, shop) weakens a promise alread
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shijing.commerce.orders.models import Order
+from shijing.commerce.orders.models import Order, OrderStatus
 from shijing.core.clock import Clock
+from shijing.core.errors import Conflict
 from shijing.core.outbox import emit
 from shijing.guarantees import catalogue as catalogues
 from shijing.guarantees import funds
@@ -251,7 +252,16 @@ def charge_premium(session: Session, clock: Clock, order_id: int) -> int:
     order = session.get(Order, order_id)
     assert order is not None
     funds.ensure_shop(session, clock, order.shop_id)
+    # Locked in id order before the balance is read. The fund is locked only when the deposit
+    # is short: premiums come with every paid order and must not queue on the fund's row.
+    accounts = [funds.deposit(order.shop_id), funds.PREMIUM_POOL]
+    if funds.balance(session, funds.deposit(order.shop_id)) < promise.premium_fen:
+        accounts += funds.shop_charge_accounts(order.shop_id)
+    funds.lock(session, *accounts)
     legs, _ = funds.shop_charge_legs(session, order.shop_id, promise.premium_fen)
+    if any(leg.account == funds.FUND for leg in legs) and funds.FUND not in accounts:
+        # The deposit fell short between the read and the lock: retried, locks in order.
+        raise Conflict("the deposit changed; retry", field="deposit", code="retry")
     ledger.post(
         session,
         clock,
@@ -264,3 +274,50 @@ def charge_premium(session: Session, clock: Clock, order_id: int) -> int:
     promise.premium_charged = True
     session.flush()
     return promise.premium_fen
+
+
+def open_promises(session: Session, clock: Clock, shop_id: int) -> int:
+    """Orders of the shop still carrying a badge promise that can be claimed on: undelivered,
+    or delivered within the promise's claim window. While there are any, the shop's deposit
+    stays at its minimum even after it left the programme."""
+    now = clock.now()
+    windows: dict[str, int] = {}
+    for promise_code, version in session.execute(
+        select(Promise.code, Promise.catalogue_version)
+        .join(Order, Order.id == Promise.order_id)
+        .where(Order.shop_id == shop_id, Promise.code != "no_reason_7d")
+        .distinct()
+    ).all():
+        terms = session.scalar(
+            select(Promise.terms)
+            .where(Promise.code == promise_code, Promise.catalogue_version == version)
+            .limit(1)
+        )
+        hours = int((terms or {}).get("claim_window_hours", 0))
+        windows[promise_code] = max(windows.get(promise_code, 0), hours)
+    if not windows:
+        return 0
+    live = or_(
+        *(
+            and_(
+                Promise.code == promise_code,
+                or_(
+                    Order.delivered_at.is_(None),
+                    Order.delivered_at > now - timedelta(hours=hours),
+                ),
+            )
+            for promise_code, hours in windows.items()
+        )
+    )
+    count = session.scalar(
+        select(func.count(func.distinct(Promise.order_id)))
+        .join(Order, Order.id == Promise.order_id)
+        .where(
+            Order.shop_id == shop_id,
+            Order.cancelled_at.is_(None),
+            Order.paid_at.is_not(None),
+            Order.status != OrderStatus.REFUNDED.value,  # all the money went back already
+            live,
+        )
+    )
+    return int(count or 0)

@@ -16,8 +16,8 @@ from shijing.commerce.shops.models import Shop, ShopStatus
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput
 from shijing.core.money import format_fen
+from shijing.guarantees import coverage, funds
 from shijing.guarantees import enrolment as enrolments
-from shijing.guarantees import funds
 from shijing.guarantees.models import Claim, ClaimStatus
 from shijing.ledger import service as ledger
 from shijing.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -64,17 +64,6 @@ def _retried(session: Session, key: str, account: str, amount_fen: int) -> Ledge
     return txn
 
 
-def _lock_accounts(session: Session, *codes: str) -> None:
-    """Lock these account rows in id order (the order ``ledger.post`` locks them in), so the
-    balance read next stays true until the posting."""
-    session.scalars(
-        select(LedgerAccount.id)
-        .where(LedgerAccount.code.in_(sorted(codes)))
-        .order_by(LedgerAccount.id)
-        .with_for_update()
-    ).all()
-
-
 def open_claims_against(session: Session, shop_id: int) -> int:
     return int(
         session.scalar(
@@ -107,7 +96,7 @@ def top_up(
         return earlier
     # The debt is read under the locks of the accounts the posting moves, so a concurrent
     # charge cannot change it between the read and the posting.
-    _lock_accounts(
+    funds.lock(
         session,
         funds.CLEARING,
         funds.FUND,
@@ -157,7 +146,7 @@ def withdraw(
     if earlier is not None:  # the same request again: answered with the first posting
         return earlier
     # Two withdrawals racing must not both pass the minimum: the balance is read under lock.
-    _lock_accounts(session, funds.CLEARING, funds.deposit(shop_id))
+    funds.lock(session, funds.CLEARING, funds.deposit(shop_id))
     open_claims = open_claims_against(session, shop_id)
     if open_claims:
         raise Conflict(
@@ -166,15 +155,15 @@ def withdraw(
             code="claims_open",
         )
     held = funds.balance(session, funds.deposit(shop_id))
-    floor = (
-        enrolments.deposit_minimum(session, clock, shop_id)
-        if enrolments.holds_badge(session, shop_id)
-        else 0
-    )
+    badge = enrolments.holds_badge(session, shop_id)
+    promised = 0 if badge else coverage.open_promises(session, clock, shop_id)
+    floor = enrolments.deposit_minimum(session, clock, shop_id) if badge or promised else 0
     if held - amount < floor:
+        why = "" if badge else f" while {promised} order(s) sold under the badge can still claim"
         raise Conflict(
             f"the deposit would fall to {format_fen(held - amount)}, below the minimum "
-            f"{format_fen(floor)} (at most {format_fen(max(0, held - floor))} can be withdrawn)",
+            f"{format_fen(floor)}{why} (at most {format_fen(max(0, held - floor))} can be "
+            "withdrawn)",
             field="amount_fen",
             code="below_minimum",
         )

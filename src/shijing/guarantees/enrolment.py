@@ -71,6 +71,7 @@ def counterfeit_rulings(session: Session, shop_id: int, since: datetime) -> int:
         AfterSale.shop_id == shop_id,
         AfterSale.reason == AfterSaleReason.COUNTERFEIT.value,
         AfterSale.fault == Fault.SHOP.value,
+        AfterSale.ruling == "refund",  # upheld: a request closed is no counterfeit ruling
         AfterSale.ruled_at >= since,
     )
     rulings = session.scalar(select(func.count()).select_from(ruled.subquery()))

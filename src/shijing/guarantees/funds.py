@@ -86,6 +86,22 @@ def balance(session: Session, code: str) -> int:
     return int(value or 0)
 
 
+def lock(session: Session, *codes: str) -> None:
+    """Lock these account rows in id order — the order ``ledger.post`` locks them in, so lockers
+    never deadlock — so that the balances read next stay true until the posting."""
+    session.scalars(
+        select(LedgerAccount.id)
+        .where(LedgerAccount.code.in_(sorted(set(codes))))
+        .order_by(LedgerAccount.id)
+        .with_for_update()
+    ).all()
+
+
+def shop_charge_accounts(shop_id: int) -> tuple[str, ...]:
+    """Every account a charge to the shop may touch (see ``shop_charge_legs``)."""
+    return (deposit(shop_id), FUND, receivable(shop_id), SHOP_RECEIVABLES)
+
+
 def owed_by_shop(session: Session, shop_id: int) -> int:
     """What the shop owes the platform beyond its deposit (≥ 0)."""
     return max(0, -balance(session, receivable(shop_id)))

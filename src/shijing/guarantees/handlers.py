@@ -53,10 +53,21 @@ def claims_on_ruling(session: Session, event: OutboxEvent, clock: Clock) -> None
         claims.on_counterfeit_ruling(
             session, clock, aftersale_id=aftersale_id, operator_id=by, note=note
         )
-    elif payload.get("fault") == "buyer" and payload.get("ruling") == "close":
-        claims.on_aftersale_closed_against_buyer(
-            session, clock, aftersale_id=aftersale_id, operator_id=by, note=note
-        )
+
+
+@bus.subscribe("aftersale.close")
+def recover_on_close(session: Session, event: OutboxEvent, clock: Clock) -> None:
+    """An after-sale closed without a refund (a ruling against the buyer, or the shop's
+    rejection of the returned goods left standing): a fast refund paid on it is taken back."""
+    payload = event.payload
+    note = str(payload.get("note") or payload.get("reject_reason") or "the after-sale was closed")
+    claims.on_aftersale_closed_against_buyer(
+        session,
+        clock,
+        aftersale_id=int(payload["aftersale_id"]),
+        operator_id=payload.get("by"),
+        note=note,
+    )
 
 
 @bus.subscribe("aftersale.refund")

@@ -83,6 +83,8 @@ def _sale_in(
         amount_fen=0 if kind == "exchange" else world.order.total_fen,
         status=status,
         opened_at=clock.now(),
+        # A return on its way back has reached the shop (which may then dispute its contents).
+        return_delivered_at=clock.now() if status == "return_shipped" else None,
     )
     session.add(sale)
     session.commit()

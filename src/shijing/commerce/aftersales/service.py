@@ -264,6 +264,12 @@ def reject(
     if not reason.strip():
         raise InvalidInput("say why", field="reason")
     now = clock.now()
+    if sale.status == S.RETURN_SHIPPED.value:
+        if sale.return_delivered_at is None:
+            raise Conflict(
+                "the return has not reached the shop yet", field="status", code="not_arrived"
+            )
+        sale.return_received_at = now  # the shop has the parcel and disputes what is in it
     if sale.status == S.REQUESTED.value:
         sale.responded_at = now
     sale.reject_reason = reason.strip()

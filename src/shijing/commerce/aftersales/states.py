@@ -16,7 +16,9 @@ AFTERSALE = StateMachine.build(
         "ship_return": ([S.AWAITING_RETURN], S.RETURN_SHIPPED),
         "receive_return": ([S.RETURN_SHIPPED], S.RETURN_RECEIVED),
         "reship": ([S.RETURN_RECEIVED], S.EXCHANGED),
-        "reject": ([S.REQUESTED, S.RETURN_RECEIVED], S.REJECTED),
+        # the shop refuses a request, an exchange's returned goods, or a delivered return
+        # that is not what was sold (the buyer may take it to arbitration)
+        "reject": ([S.REQUESTED, S.RETURN_SHIPPED, S.RETURN_RECEIVED], S.REJECTED),
         "escalate": ([S.REJECTED], S.IN_ARBITRATION),
         # arbitration for the buyer on a return: the goods still come back first
         "rule_return": ([S.IN_ARBITRATION], S.AWAITING_RETURN),
