@@ -43,6 +43,10 @@ from shijing.web.pages.auth import router as auth_pages
 from shijing.web.pages.certificates import router as certificate_pages
 from shijing.web.pages.creator import router as creator_pages
 from shijing.web.pages.live import router as live_pages
+from shijing.web.pages.me import router as me_pages
+from shijing.web.pages.merchant import router as merchant_pages
+from shijing.web.pages.ops import router as ops_pages
+from shijing.web.pages.orders import router as order_pages
 from shijing.web.pages.shop import router as shop_pages
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -135,7 +139,11 @@ def create_app(
     app.include_router(shop_pages)
     app.include_router(live_pages)
     app.include_router(creator_pages)
+    app.include_router(order_pages)
+    app.include_router(me_pages)
+    app.include_router(merchant_pages)
     app.include_router(certificate_pages)
+    app.include_router(ops_pages)
     app.include_router(live_socket)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
