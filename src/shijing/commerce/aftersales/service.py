@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlparse
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -27,14 +28,33 @@ from shijing.commerce.aftersales.states import AFTERSALE, OPEN
 from shijing.commerce.catalog.categories import get_category
 from shijing.commerce.orders.billing import refund_order
 from shijing.commerce.orders.models import Order, OrderStatus
-from shijing.commerce.shipping.service import create_return_shipment
+from shijing.commerce.shipping.carriers import normalise_code
+from shijing.commerce.shipping.service import create_return_shipment, normalise_tracking_no
 from shijing.commerce.shops.access import is_shop_staff, require_shop_staff
+from shijing.commerce.shops.service import clean_text
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import emit
 
 ELIGIBLE_ORDER_STATES = {OrderStatus.DELIVERED.value, OrderStatus.COMPLETED.value}
 S = AfterSaleStatus
+
+
+MAX_EVIDENCE = 9
+
+
+def _evidence(urls: list[str]) -> list[str]:
+    """Links to photos or documents: at most nine, each an http(s) address."""
+    if len(urls) > MAX_EVIDENCE:
+        raise InvalidInput(f"at most {MAX_EVIDENCE} files", field="evidence_urls")
+    cleaned = []
+    for i, url in enumerate(urls):
+        text = url.strip() if isinstance(url, str) else ""
+        parsed = urlparse(text)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(text) > 500:
+            raise InvalidInput("must be an http(s) address", field=f"evidence_urls.{i}")
+        cleaned.append(text)
+    return cleaned
 
 
 def _log(
@@ -128,7 +148,7 @@ def open_aftersale(
             field="reason",
             code="window_closed",
         )
-    evidence = evidence_urls or []
+    evidence = _evidence(evidence_urls or [])
     if reason in policy.evidence_required and not evidence:
         raise InvalidInput(
             "photos or documents are required for this reason", field="evidence_urls"
@@ -261,8 +281,9 @@ def reject(
     policy: AfterSalePolicy = POLICY,
 ) -> AfterSale:
     sale = _for_shop(session, principal, aftersale_id)
-    if not reason.strip():
+    if not isinstance(reason, str) or not reason.strip():
         raise InvalidInput("say why", field="reason")
+    reason = clean_text(reason, "reason", 300, multiline=True)
     now = clock.now()
     if sale.status == S.RETURN_SHIPPED.value:
         if sale.return_delivered_at is None:
@@ -316,17 +337,9 @@ def reship(
     sale = _for_shop(session, principal, aftersale_id)
     if sale.kind != AfterSaleKind.EXCHANGE.value:
         raise Conflict("only exchanges are reshipped", field="aftersale_id", code="not_exchange")
-    if not carrier_code.strip() or not tracking_no.strip():
-        raise InvalidInput("carrier and tracking number are required", field="tracking_no")
-    _move(
-        session,
-        clock,
-        sale,
-        "reship",
-        principal.id,
-        carrier_code=carrier_code.strip(),
-        tracking_no=tracking_no.strip(),
-    )
+    code = normalise_code(carrier_code)
+    number = normalise_tracking_no(tracking_no)
+    _move(session, clock, sale, "reship", principal.id, carrier_code=code, tracking_no=number)
     return sale
 
 
@@ -385,8 +398,9 @@ def escalate(
 ) -> AfterSale:
     """The buyer takes a rejection to platform arbitration."""
     sale = _for_buyer(session, principal, aftersale_id)
-    if not statement.strip():
+    if not isinstance(statement, str) or not statement.strip():
         raise InvalidInput("tell the arbitrator what happened", field="statement")
+    statement = clean_text(statement, "statement", 1000, multiline=True)
     sale.escalated_at = clock.now()
     _move(session, clock, sale, "escalate", principal.id, statement=statement.strip())
     return sale
@@ -415,8 +429,9 @@ def rule(
         raise InvalidInput("must be refund or close", field="ruling")
     if fault not in {f.value for f in Fault}:
         raise InvalidInput("must be shop, buyer, carrier or none", field="fault")
-    if not note.strip():
+    if not isinstance(note, str) or not note.strip():
         raise InvalidInput("record the reasons", field="note")
+    note = clean_text(note, "note", 500, multiline=True)
     if sale.status != S.IN_ARBITRATION.value:
         AFTERSALE.next(sale.status, "rule_return")  # raises the 409 naming the state
     sale.ruling, sale.fault, sale.ruling_note = ruling, fault, note.strip()

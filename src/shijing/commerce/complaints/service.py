@@ -15,6 +15,7 @@ from shijing.commerce.creators.models import Creator
 from shijing.commerce.orders.models import Order
 from shijing.commerce.shops.access import is_shop_staff
 from shijing.commerce.shops.models import Shop
+from shijing.commerce.shops.service import clean_text
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import emit
@@ -139,6 +140,8 @@ def _transition(
     actor_id: int,
     note: str | None = None,
 ) -> Complaint:
+    if note is not None:
+        note = clean_text(note, "note", 500, multiline=True)
     before = complaint.status
     complaint.status = COMPLAINT.next(complaint.status, action)
     now = clock.now()
