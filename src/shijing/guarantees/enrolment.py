@@ -373,6 +373,19 @@ def history(session: Session, shop_id: int, *, limit: int = 100) -> list[BadgeEv
     )
 
 
+def badge_holders(session: Session, shop_ids: list[int]) -> set[int]:
+    """Which of these shops carry the badge now (one query)."""
+    if not shop_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Enrolment.shop_id).where(
+                Enrolment.shop_id.in_(shop_ids), Enrolment.status.in_(BADGE_HOLDING)
+            )
+        )
+    )
+
+
 def holds_badge(session: Session, shop_id: int) -> bool:
     status = session.scalar(select(Enrolment.status).where(Enrolment.shop_id == shop_id))
     return status in BADGE_HOLDING

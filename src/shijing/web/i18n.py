@@ -1437,3 +1437,33 @@ MESSAGES.update(
         },
     }
 )
+
+# -- the shop experience score as buyers see it (discovery cards, product page) --
+MESSAGES.update(
+    {
+        "shopscore.title": {"zh-CN": "店铺体验分", "en": "Shop experience score"},
+        "shopscore.band.excellent": {"zh-CN": "优秀", "en": "Excellent"},
+        "shopscore.band.good": {"zh-CN": "良好", "en": "Good"},
+        "shopscore.band.fair": {"zh-CN": "一般", "en": "Fair"},
+        "shopscore.band.poor": {"zh-CN": "较差", "en": "Poor"},
+        "shopscore.not_enough": {
+            "zh-CN": "新店铺，订单还不够多，暂无评分",
+            "en": "A new shop: not enough orders for a score yet",
+        },
+        "shopscore.dim.product": {"zh-CN": "商品", "en": "Product"},
+        "shopscore.dim.logistics": {"zh-CN": "物流", "en": "Delivery"},
+        "shopscore.dim.service": {"zh-CN": "服务", "en": "Service"},
+        "shopscore.dim.product.about": {
+            "zh-CN": "收到的商品是否满意：差评少、因质量退货少",
+            "en": "Whether what arrives is good: few bad reviews, few returns for quality",
+        },
+        "shopscore.dim.logistics.about": {
+            "zh-CN": "发货准时、送达快",
+            "en": "Ships on time and arrives fast",
+        },
+        "shopscore.dim.service.about": {
+            "zh-CN": "投诉少、售后响应快、很少取消订单",
+            "en": "Few complaints, quick answers to after-sales, rarely cancels orders",
+        },
+    }
+)

@@ -23,6 +23,7 @@ from shijing.core.clock import Clock
 from shijing.core.errors import DomainError
 from shijing.core.http import ClockDep, DbSession
 from shijing.guarantees import coverage, enrolment
+from shijing.trust import service as trust
 from shijing.web.i18n import pick_language
 from shijing.web.live.room import guarantees_of, product_card
 from shijing.web.pages import buying
@@ -55,6 +56,7 @@ def discover(
         errors["q"] = buying.explain(pick_language(request), exc)[1]
         products, total = shelf.search_products(session, limit=24)
     shops = shop_names(session, {p.product.shop_id for p in products})
+    trusted = shop_trust(session, {p.product.shop_id for p in products})
     return render(
         request,
         "discover.html",
@@ -64,10 +66,29 @@ def discover(
             "products": products,
             "total": total,
             "shops": shops,
+            "trust": trusted,
             "q": q or "",
             "errors": errors,
         },
     )
+
+
+def shop_trust(session: Session, shop_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """For each shop: whether it carries the Trust Purchase badge, and its latest experience
+    score and band (None while there is not enough data)."""
+    wanted = sorted(set(shop_ids))
+    badges = enrolment.badge_holders(session, wanted)
+    found: dict[int, dict[str, Any]] = {}
+    for shop_id in wanted:
+        score = trust.latest_shop_score(session, shop_id)
+        shown = score is not None and score.enough_data and score.total is not None
+        found[shop_id] = {
+            "badge": shop_id in badges,
+            "total": score.total if shown and score else None,
+            "band": score.band if shown and score else None,
+            "dimensions": dict(score.dimensions or {}) if shown and score else {},
+        }
+    return found
 
 
 def _product_context(
@@ -85,7 +106,7 @@ def _product_context(
     )
     return {
         "offers": [o.terms for o in offers],
-        "badge": enrolment.holds_badge(session, view.product.shop_id),
+        "trust": shop_trust(session, [view.product.shop_id])[view.product.shop_id],
         "view": view,
         "product": view.product,
         "shop_name": shop_names(session, [view.product.shop_id]).get(view.product.shop_id, ""),
