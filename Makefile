@@ -35,6 +35,8 @@ pytest: chromium
 .PHONY: chromium
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@# A Chinese font (4 MB), so that the screenshots the browser tests write show the pages' text.
+	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; } || echo "note: no Chinese font; screenshots show boxes for Chinese text"
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench
