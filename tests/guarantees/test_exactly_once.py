@@ -19,7 +19,7 @@ from shijing.core.clock import ManualClock
 from shijing.core.db import Database
 from shijing.core.deadlines import run_due
 from shijing.core.outbox import Dispatcher, EventStatus, OutboxEvent
-from shijing.guarantees import claims
+from shijing.guarantees import payouts
 from shijing.guarantees.handlers import claims_on_return_pickup
 from shijing.guarantees.models import Claim
 from shijing.ledger import service as ledger
@@ -122,7 +122,7 @@ def test_two_workers_racing_on_the_same_event_and_claim_pay_once(
             claims_on_return_pickup(s, s.get(OutboxEvent, event.id), clock)  # type: ignore[arg-type]
         with db.transaction() as s:
             for claim_id in s.scalars(select(Claim.id)):
-                claims.pay(s, clock, claim_id)
+                payouts.pay(s, clock, claim_id)
 
     errors = _race(2, deliver_and_pay)
     assert errors == []
@@ -166,7 +166,7 @@ from sqlalchemy import select
 from shijing.core.clock import ManualClock
 from shijing.core.db import Database
 from shijing.core.outbox import OutboxEvent
-from shijing.guarantees import claims
+from shijing.guarantees import payouts
 from shijing.guarantees.handlers import claims_on_return_pickup
 from shijing.guarantees.models import Claim
 
@@ -180,7 +180,7 @@ if where == "after_approval":
     os.kill(os.getpid(), signal.SIGKILL)
 with db.sessions() as s:  # paying: killed after the ledger posting, before the commit
     s.begin()
-    claims.pay(s, clock, s.scalar(select(Claim.id)))
+    payouts.pay(s, clock, s.scalar(select(Claim.id)))
     s.flush()
     os.kill(os.getpid(), signal.SIGKILL)
 """

@@ -22,7 +22,7 @@ from shijing.core.db import Database
 from shijing.core.deadlines import run_due
 from shijing.core.errors import Conflict
 from shijing.core.outbox import emit
-from shijing.guarantees import claims, coverage, funds
+from shijing.guarantees import claims, coverage, funds, payouts
 from shijing.guarantees.models import Claim, ClaimEvent
 from shijing.ledger import service as ledger
 from shijing.trust.models import IntegrityFlag
@@ -131,7 +131,7 @@ def test_receipt_confirmed_settles_the_float_without_a_second_refund(
     ]
     assert kinds == ["opened", "auto_approve", "pay", "settled"]
     # Settling again (the refund event delivered twice) moves nothing.
-    claims.settle_fast_refund(session, clock, aftersale_id=sale.id)
+    payouts.settle_fast_refund(session, clock, aftersale_id=sale.id)
     assert funds.balance(session, funds.FAST_REFUND_FLOAT) == 0
     assert ledger.check(session).ok
     # Nothing left for the recovery step once settled.
@@ -387,7 +387,7 @@ def test_a_shop_refund_between_approval_and_payment_fronts_nothing(
     [fast] = [c for c in opened if c.code == "fast_refund"]
     assert fast.status == "approved"
     aftersales.receive_return(session, clock, _shop_owner(session, order), sale.id)
-    claims.pay(session, clock, fast.id)
+    payouts.pay(session, clock, fast.id)
     assert fast.status == "paid"
     assert fast.paid_fen == 0
     assert fast.detail["refunded_by_aftersale"] is True

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from shijing.core.clock import Clock
 from shijing.core.deadlines import due
 from shijing.core.outbox import OutboxEvent, bus
-from shijing.guarantees import claims, coverage, enrolment, programmes
+from shijing.guarantees import claims, coverage, enrolment, payouts, programmes
 
 
 @bus.subscribe("order.placed")
@@ -61,7 +61,7 @@ def recover_on_close(session: Session, event: OutboxEvent, clock: Clock) -> None
     rejection of the returned goods left standing): a fast refund paid on it is taken back."""
     payload = event.payload
     note = str(payload.get("note") or payload.get("reject_reason") or "the after-sale was closed")
-    claims.on_aftersale_closed_against_buyer(
+    payouts.on_aftersale_closed_against_buyer(
         session,
         clock,
         aftersale_id=int(payload["aftersale_id"]),
@@ -72,12 +72,12 @@ def recover_on_close(session: Session, event: OutboxEvent, clock: Clock) -> None
 
 @bus.subscribe("aftersale.refund")
 def settle_on_refund(session: Session, event: OutboxEvent, clock: Clock) -> None:
-    claims.settle_fast_refund(session, clock, aftersale_id=int(event.payload["aftersale_id"]))
+    payouts.settle_fast_refund(session, clock, aftersale_id=int(event.payload["aftersale_id"]))
 
 
 @bus.subscribe("guarantee.claim_approved")
 def pay_on_approval(session: Session, event: OutboxEvent, clock: Clock) -> None:
-    claims.pay(session, clock, int(event.payload["claim_id"]))
+    payouts.pay(session, clock, int(event.payload["claim_id"]))
 
 
 @bus.subscribe("trust.scores_computed")
@@ -87,12 +87,12 @@ def badges_after_scores(session: Session, event: OutboxEvent, clock: Clock) -> N
 
 @due.register("guarantees.pay_claims")
 def pay_claims(session: Session, clock: Clock) -> int:
-    return claims.pay_due(session, clock)
+    return payouts.pay_due(session, clock)
 
 
 @due.register("guarantees.recover_fast_refunds")
 def recover_fast_refunds(session: Session, clock: Clock) -> int:
-    return claims.recover_due(session, clock)
+    return payouts.recover_due(session, clock)
 
 
 @due.register("guarantees.badge_grace")
