@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, signed_up
-
-
-def _csrf(client: TestClient, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
+from tests.web.pages import csrf_token
 
 
 def test_login_sets_an_httponly_lax_session_cookie(client: TestClient) -> None:
     email, _ = signed_up(client)
-    token = _csrf(client, "/login")
+    token = csrf_token(client, "/login")
     response = client.post(
         "/login",
         data={"email": email, "password": PASSWORD, "csrf_token": token, "next": "/"},
@@ -37,7 +28,7 @@ def test_login_sets_an_httponly_lax_session_cookie(client: TestClient) -> None:
 
 def test_a_form_post_without_the_csrf_token_is_refused(client: TestClient) -> None:
     email, _ = signed_up(client)
-    _csrf(client, "/login")  # the browser has the cookie, but the attacker cannot read it
+    csrf_token(client, "/login")  # the browser has the cookie, but the attacker cannot read it
     response = client.post(
         "/login",
         data={"email": email, "password": PASSWORD},
@@ -71,7 +62,7 @@ def test_a_token_signed_with_another_secret_is_refused(client: TestClient) -> No
 
 def test_wrong_password_page_keeps_the_email_and_says_why(client: TestClient) -> None:
     email, _ = signed_up(client)
-    token = _csrf(client, "/login")
+    token = csrf_token(client, "/login")
     response = client.post(
         "/login",
         data={"email": email, "password": "nope nope nope", "csrf_token": token},
@@ -83,7 +74,7 @@ def test_wrong_password_page_keeps_the_email_and_says_why(client: TestClient) ->
 
 
 def test_register_page_shows_errors_next_to_fields_in_chinese(client: TestClient) -> None:
-    token = _csrf(client, "/register")
+    token = csrf_token(client, "/register")
     response = client.post(
         "/register",
         data={"email": "bad", "display_name": "小王", "password": "short", "csrf_token": token},
@@ -97,7 +88,7 @@ def test_register_page_shows_errors_next_to_fields_in_chinese(client: TestClient
 
 
 def test_register_page_signs_in(client: TestClient) -> None:
-    token = _csrf(client, "/register")
+    token = csrf_token(client, "/register")
     response = client.post(
         "/register",
         data={
@@ -114,7 +105,7 @@ def test_register_page_signs_in(client: TestClient) -> None:
 
 def test_logout_ends_the_page_session(client: TestClient) -> None:
     email, _ = signed_up(client)
-    token = _csrf(client, "/login")
+    token = csrf_token(client, "/login")
     client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     stolen = client.cookies.get("shijing_session")
     assert (
@@ -127,7 +118,7 @@ def test_logout_ends_the_page_session(client: TestClient) -> None:
 
 def test_change_password_page(client: TestClient) -> None:
     email, _ = signed_up(client)
-    token = _csrf(client, "/login")
+    token = csrf_token(client, "/login")
     client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     wrong = client.post(
         "/account/password",
@@ -163,7 +154,7 @@ def test_next_parameter_cannot_redirect_off_site(client: TestClient) -> None:
 
 def test_cookie_authenticated_api_writes_need_the_csrf_header(client: TestClient) -> None:
     email, bearer = signed_up(client)
-    token = _csrf(client, "/login")
+    token = csrf_token(client, "/login")
     client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     body = {"name": "from a page", "days": 7}
     forged = client.post("/api/v1/me/tokens", json=body)  # what a cross-site form could send

@@ -7,7 +7,6 @@ typed kept and nothing written. A return picked up by the carrier shows the comp
 from __future__ import annotations
 
 import html
-import re
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -26,7 +25,6 @@ from shijing.core.clock import ManualClock
 from shijing.core.db import Database
 from shijing.guarantees.models import Claim
 from tests.factories import (
-    PASSWORD,
     deliver_parcel,
     make_creator,
     make_order,
@@ -43,36 +41,13 @@ from tests.guarantees.builders import (
     request_return,
     trusted_shop,
 )
-
-EN = {"Accept-Language": "en"}
-ZH = {"Accept-Language": "zh-CN"}
-HX = {"HX-Request": "true"}
-
-
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
-
-
-def _login(client: TestClient, email: str) -> None:
-    response = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": _csrf(client)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
+from tests.web.pages import EN, HX, ZH, log_in, post_form
 
 
 def _post(
     client: TestClient, path: str, data: dict[str, str], headers: dict[str, str] | None = None
 ) -> Response:
-    token = _csrf(client, "/orders")
-    return client.post(
-        path, data={"csrf_token": token, **data}, headers=headers or EN, follow_redirects=False
-    )
+    return post_form(client, path, data, token_from="/orders", headers=headers)
 
 
 def _text(page: Response) -> str:
@@ -103,7 +78,7 @@ def _signed_in_owner(
     session.commit()
     user = session.get(User, order.buyer_id)
     assert user is not None
-    _login(client, user.email)
+    log_in(client, user.email)
     return order
 
 
@@ -127,7 +102,7 @@ def test_only_the_buyer_sees_an_order_others_get_404_and_visitors_sign_in(
 
     owner = session.get(User, order.buyer_id)
     assert owner is not None
-    _login(client, owner.email)
+    log_in(client, owner.email)
     mine = client.get(f"/orders/{order.id}", headers=EN)
     assert mine.status_code == 200
     assert f"Order #{order.id}" in mine.text
@@ -135,7 +110,7 @@ def test_only_the_buyer_sees_an_order_others_get_404_and_visitors_sign_in(
     assert client.get("/orders/999999", headers=EN).status_code == 404
 
     for other in (stranger, merchant):
-        _login(client, other.email)
+        log_in(client, other.email)
         page = client.get(f"/orders/{order.id}", headers=EN | {"Accept": "text/html"})
         assert page.status_code == 404
         assert "Page not found" in page.text
@@ -161,7 +136,7 @@ def test_my_orders_are_listed_with_shop_product_amount_status_filter_and_pages(
     shop = session.get(Shop, product.shop_id)
     assert shop is not None
     session.commit()
-    _login(client, me.email)
+    log_in(client, me.email)
 
     first = client.get("/orders", headers=EN)
     assert first.status_code == 200
@@ -511,7 +486,7 @@ def test_me_shows_follows_credit_with_reasons_and_links(
     host = make_creator(session, clock, handle="scarf_queen")
     creators.follow_creator(session, clock, user_id=me.id, creator_id=host.id)
     session.commit()
-    _login(client, me.email)
+    log_in(client, me.email)
     zh = client.get("/me", headers=ZH)
     assert zh.status_code == 200
     assert host.display_name in zh.text

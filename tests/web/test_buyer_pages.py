@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from shijing.commerce.creators import service as creators
 from shijing.commerce.orders.models import Order
 from shijing.core.clock import ManualClock
-from tests.factories import PASSWORD, first_sku, make_live_session, make_product, make_user
+from tests.factories import first_sku, make_live_session, make_product, make_user
+from tests.web.pages import csrf_token, log_in
 
 ADDRESS = {
     "name": "张三",
@@ -25,27 +26,10 @@ ADDRESS = {
 }
 
 
-def _csrf(client: TestClient, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
-
-
-def _login(client: TestClient, email: str) -> None:
-    response = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": _csrf(client, "/login")},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-
-
 def _buyer(client: TestClient, session: Session, clock: ManualClock) -> Any:
     user = make_user(session, clock, display_name="李四")
     session.commit()
-    _login(client, user.email)
+    log_in(client, user.email)
     return user
 
 
@@ -120,7 +104,7 @@ def test_buying_from_the_product_page_with_errors_next_to_fields(
     sku = first_sku(session, product)
     session.commit()
     buyer = _buyer(client, session, clock)
-    token = _csrf(client, f"/products/{product.id}")
+    token = csrf_token(client, f"/products/{product.id}")
     bad = client.post(
         f"/products/{product.id}/buy",
         data={"csrf_token": token, "sku_id": sku.id, "quantity": "1"}
@@ -193,7 +177,7 @@ def test_the_live_room_page_and_buying_the_pinned_product_without_leaving_it(
     assert 'src="https://stream.example/live.m3u8"' in anonymous.text
     assert "登录后购买" in anonymous.text
     buyer = _buyer(client, session, clock)
-    token = _csrf(client, f"/live/{live.id}")
+    token = csrf_token(client, f"/live/{live.id}")
     response = client.post(
         f"/live/{live.id}/buy",
         data={"csrf_token": token, "sku_id": sku.id, "quantity": "1"} | ADDRESS,
@@ -226,7 +210,7 @@ def test_buying_in_a_room_that_is_not_on_air_says_so_in_the_form(
     sku = first_sku(session, product)
     session.commit()
     _buyer(client, session, clock)
-    token = _csrf(client, f"/live/{live.id}")
+    token = csrf_token(client, f"/live/{live.id}")
     response = client.post(
         f"/live/{live.id}/buy",
         data={"csrf_token": token, "sku_id": sku.id, "quantity": "1"} | ADDRESS,
@@ -243,12 +227,12 @@ def test_following_the_creator_from_the_room(
     session.commit()
     anonymous = client.post(
         f"/live/{live.id}/follow",
-        data={"csrf_token": _csrf(client, f"/live/{live.id}")},
+        data={"csrf_token": csrf_token(client, f"/live/{live.id}")},
         headers={"HX-Request": "true"},
     )
     assert anonymous.status_code == 401
     user = _buyer(client, session, clock)
-    token = _csrf(client, f"/live/{live.id}")
+    token = csrf_token(client, f"/live/{live.id}")
     response = client.post(
         f"/live/{live.id}/follow",
         data={"csrf_token": token},

@@ -25,7 +25,6 @@ from shijing.commerce.shops.models import Shop
 from shijing.core.clock import DISPLAY_TZ, ManualClock
 from shijing.trust.models import CreatorScore
 from tests.factories import (
-    PASSWORD,
     make_creator,
     make_live_session,
     make_order,
@@ -33,27 +32,7 @@ from tests.factories import (
     make_shop,
     make_user,
 )
-
-EN = {"Accept-Language": "en"}
-ZH = {"Accept-Language": "zh-CN"}
-HX = {"HX-Request": "true"}
-
-
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
-
-
-def _login(client: TestClient, email: str) -> None:
-    response = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": _csrf(client)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
+from tests.web.pages import EN, HX, ZH, csrf_token, log_in
 
 
 def _email_of(session: Session, creator: Creator) -> str:
@@ -63,7 +42,7 @@ def _email_of(session: Session, creator: Creator) -> str:
 def _signed_in_creator(client: TestClient, session: Session, clock: ManualClock) -> Creator:
     creator = make_creator(session, clock, handle="scarf_queen")
     session.commit()
-    _login(client, _email_of(session, creator))
+    log_in(client, _email_of(session, creator))
     return creator
 
 
@@ -122,18 +101,18 @@ def test_only_the_owner_of_a_creator_profile_sees_the_console(
     assert room.status_code == 303
     assert room.headers["location"] == f"/login?next=/creator/live/{live.id}"
 
-    _login(client, buyer.email)
+    log_in(client, buyer.email)
     for path in ("/creator", f"/creator/live/{live.id}", f"/creator/live/{live.id}/orders"):
         page = client.get(path, headers=EN | {"Accept": "text/html"})
         assert page.status_code == 404, path
         assert "Page not found" in page.text
     assert 'href="/creator"' not in client.get("/", headers=EN).text
 
-    _login(client, _email_of(session, other_creator))
+    log_in(client, _email_of(session, other_creator))
     assert client.get("/creator").status_code == 200
     for path in (f"/creator/live/{live.id}", f"/creator/live/{live.id}/orders"):
         assert client.get(path, headers=EN).status_code == 404, path
-    token = _csrf(client, "/creator")
+    token = csrf_token(client, "/creator")
     started = client.post(
         f"/creator/live/{live.id}/start", data={"csrf_token": token}, follow_redirects=False
     )
@@ -141,7 +120,7 @@ def test_only_the_owner_of_a_creator_profile_sees_the_console(
     session.expire_all()
     assert lives.get_live_session(session, live.id).status == "scheduled"
 
-    _login(client, _email_of(session, creator))
+    log_in(client, _email_of(session, creator))
     mine = client.get("/creator", headers=EN)
     assert mine.status_code == 200
     assert 'href="/creator">Creator console</a>' in mine.text  # the nav link
@@ -242,7 +221,7 @@ def test_scheduling_a_session_in_beijing_time(
     response = client.post(
         "/creator/live",
         data={
-            "csrf_token": _csrf(client, "/creator"),
+            "csrf_token": csrf_token(client, "/creator"),
             "title": "  春季上新  ",
             "scheduled_at": when.strftime("%Y-%m-%dT%H:%M"),
             "stream_url": "https://player.example.com/s/1",
@@ -290,7 +269,7 @@ def test_bad_schedule_input_is_shown_next_to_its_field_and_nothing_is_written(
         .strftime("%Y-%m-%dT%H:%M"),
         "stream_url": "",
     }
-    data = good | form | {"csrf_token": _csrf(client, "/creator")}
+    data = good | form | {"csrf_token": csrf_token(client, "/creator")}
     for headers, text in ((EN, en), (ZH, zh)):
         page = client.post("/creator/live", data=data, headers=headers)
         assert page.status_code == 422
@@ -312,7 +291,7 @@ def test_starting_and_ending_a_session(
     creator = _signed_in_creator(client, session, clock)
     live = make_live_session(session, clock, creator=creator)
     session.commit()
-    token = _csrf(client, "/creator")
+    token = csrf_token(client, "/creator")
     started = client.post(
         f"/creator/live/{live.id}/start", data={"csrf_token": token}, follow_redirects=False
     )
@@ -340,7 +319,7 @@ def test_starting_while_live_elsewhere_or_twice_is_an_error_on_the_page(
     make_live_session(session, clock, creator=creator, status="live")
     waiting = make_live_session(session, clock, creator=creator)
     session.commit()
-    token = _csrf(client, "/creator")
+    token = csrf_token(client, "/creator")
     page = client.post(f"/creator/live/{waiting.id}/start", data={"csrf_token": token}, headers=EN)
     assert page.status_code == 409
     assert re.search(r'id="e-_lifecycle" role="alert">You are live in another session', page.text)
@@ -364,7 +343,7 @@ def test_adding_removing_pinning_and_unpinning_through_htmx(
     path = f"/creator/live/{live.id}"
     page = client.get(path, headers=EN)
     assert f'<option value="{mine.id}">新品手套 · own shop</option>' in page.text
-    token = _csrf(client, path)
+    token = csrf_token(client, path)
 
     added = client.post(
         f"{path}/showcase", data={"csrf_token": token, "product_id": mine.id}, headers=HX | EN
@@ -426,7 +405,7 @@ def test_adding_a_product_the_creator_may_not_sell_is_a_field_error_with_no_writ
         "already": items["scarf_product"],
     }[case]
     path = f"/creator/live/{live.id}"
-    token = _csrf(client, path)
+    token = csrf_token(client, path)
     before = _items(session, live.id)
     for headers, text in ((EN, en), (ZH, zh)):
         partial = client.post(
@@ -456,7 +435,7 @@ def test_an_ended_session_cannot_change_its_showcase(
     creator = _signed_in_creator(client, session, clock)
     live, items = _room(session, clock, creator, status="ended")
     path = f"/creator/live/{live.id}"
-    token = _csrf(client, path)
+    token = csrf_token(client, path)
     page = client.get(path, headers=EN)
     assert "pin-button" not in page.text
     refused = client.post(

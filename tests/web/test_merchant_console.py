@@ -28,7 +28,6 @@ from shijing.guarantees import enrolment, funds
 from shijing.trust.models import ShopScore
 from shijing.trust.service import ensure_default_definition
 from tests.factories import (
-    PASSWORD,
     first_sku,
     make_order,
     make_product,
@@ -48,32 +47,12 @@ from tests.guarantees.builders import (
     top_up,
     trusted_shop,
 )
-
-EN = {"Accept-Language": "en"}
-ZH = {"Accept-Language": "zh-CN"}
-HX = {"HX-Request": "true"}
-
-
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
-
-
-def _login(client: TestClient, email: str) -> None:
-    response = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": _csrf(client)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
+from tests.web.pages import EN, HX, ZH, csrf_token, log_in, post_form
 
 
 def _signed_in_owner(client: TestClient, session: Session, shop: Shop) -> None:
     session.commit()
-    _login(client, owner_of(session, shop).email)
+    log_in(client, owner_of(session, shop).email)
 
 
 def _post(
@@ -83,13 +62,8 @@ def _post(
     data: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Any:
-    body = {"csrf_token": _csrf(client, f"/merchant/shops/{shop.id}"), **(data or {})}
-    return client.post(
-        f"/merchant/shops/{shop.id}/{path}",
-        data=body,
-        headers=headers or EN,
-        follow_redirects=False,
-    )
+    console = f"/merchant/shops/{shop.id}"
+    return post_form(client, f"{console}/{path}", data or {}, token_from=console, headers=headers)
 
 
 def _field_error(page: str, form: str, name: str) -> str:
@@ -127,13 +101,17 @@ def test_only_a_shops_staff_see_its_console(
         assert away.headers["location"] == f"/login?next={target}"
 
     for who in (stranger, operator, owner_of(session, other)):
-        _login(client, who.email)
+        log_in(client, who.email)
         page = client.get(path, headers=EN | {"Accept": "text/html"})
         assert page.status_code == 404
         assert "Page not found" in page.text
         shipped = client.post(
             f"{path}/orders/{order.id}/ship",
-            data={"csrf_token": _csrf(client), "carrier_code": "sf", "tracking_no": "SF12345678"},
+            data={
+                "csrf_token": csrf_token(client),
+                "carrier_code": "sf",
+                "tracking_no": "SF12345678",
+            },
             follow_redirects=False,
         )
         assert shipped.status_code == 404
@@ -144,14 +122,14 @@ def test_only_a_shops_staff_see_its_console(
     assert "隔壁店" in listing.text
     assert "老王的店" not in listing.text
 
-    _login(client, stranger.email)
+    log_in(client, stranger.email)
     assert "You do not work for any shop yet" in client.get("/merchant", headers=EN).text
 
-    _login(client, helper.email)  # staff, not owner
+    log_in(client, helper.email)  # staff, not owner
     assert client.get(path, headers=EN).status_code == 200
     assert "Staff" in client.get("/merchant", headers=EN).text
 
-    _login(client, owner_of(session, shop).email)
+    log_in(client, owner_of(session, shop).email)
     mine = client.get("/merchant", headers=EN)
     assert 'href="/merchant">Merchant console</a>' in mine.text  # the nav link
     assert f'href="{path}"' in mine.text

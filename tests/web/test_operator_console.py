@@ -26,7 +26,6 @@ from shijing.guarantees import claims
 from shijing.guarantees.models import Claim
 from shijing.web.pages import ops_metrics
 from tests.factories import (
-    PASSWORD,
     api_login,
     buy_and_deliver,
     make_creator,
@@ -44,10 +43,8 @@ from tests.guarantees.builders import (
     owner_of,
     trusted_shop,
 )
+from tests.web.pages import EN, HX, ZH, csrf_token, log_in, post_form
 
-EN = {"Accept-Language": "en"}
-ZH = {"Accept-Language": "zh-CN"}
-HX = {"HX-Request": "true"}
 PHOTO = ["https://img.example.com/claims/broken-1.jpg"]
 PAGES = (
     "/ops",
@@ -60,27 +57,10 @@ PAGES = (
 )
 
 
-def _csrf(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
-
-
-def _login(client: TestClient, email: str) -> None:
-    response = client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": _csrf(client)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-
-
 def _signed_in_operator(client: TestClient, session: Session, clock: ManualClock) -> User:
     user = operator(session, clock)
     session.commit()
-    _login(client, user.email)
+    log_in(client, user.email)
     return user
 
 
@@ -91,10 +71,7 @@ def _post(
     *,
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
-    token = _csrf(client, "/ops")
-    return client.post(
-        path, data={**data, "csrf_token": token}, headers=headers or EN, follow_redirects=False
-    )
+    return post_form(client, path, data, token_from="/ops", headers=headers)
 
 
 def _text_of(page: str, element_id: str, until: str = "p|dd|li|td|tr") -> str:
@@ -123,13 +100,13 @@ def test_only_operators_see_the_console(
         assert away.headers["location"] == f"/login?next={path}"
 
     for who in (shopper, merchant):
-        _login(client, who.email)
+        log_in(client, who.email)
         assert 'href="/ops"' not in client.get("/", headers=EN).text
         for path in PAGES:
             page = client.get(path, headers=EN)
             assert page.status_code == 404, path
             assert "Page not found" in page.text
-        token = _csrf(client, "/")
+        token = csrf_token(client, "/")
         refused = client.post(
             "/ops/shops/1/suspend",
             data={"reason": "x", "csrf_token": token},
@@ -138,7 +115,7 @@ def test_only_operators_see_the_console(
         )
         assert refused.status_code == 404
 
-    _login(client, boss.email)
+    log_in(client, boss.email)
     assert 'href="/ops"' in client.get("/", headers=EN).text
     for path in PAGES:
         page = client.get(path, headers=EN)

@@ -22,6 +22,7 @@ from shijing.core.settings import Settings
 from shijing.migrations import upgrade
 from shijing.web.app import create_app
 from tests.conftest import IN_CI
+from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,6 +49,15 @@ class LiveServer:
         self.url = url
         self.db = db
         self.clock = clock
+
+
+def sign_in(page: Any, server: LiveServer, email: str, next_path: str = "/") -> None:
+    """Sign in through the login form and wait to be back on ``next_path``."""
+    page.goto(f"{server.url}/login?next={next_path}")
+    page.fill("#f-email", email)
+    page.fill("#f-password", PASSWORD)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(f"{server.url}{next_path}")
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from shijing.commerce.shipping import carriers
 from shijing.commerce.shipping import service as shipping
 from shijing.commerce.shops.models import Shop
 from tests.factories import (
-    PASSWORD,
     deliver_parcel,
     make_live_session,
     make_product,
@@ -26,7 +25,7 @@ from tests.factories import (
     principal_of,
 )
 from tests.guarantees.builders import owner_of, trusted_shop
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, sign_in
 
 PHONE = {"width": 390, "height": 844}
 COMPENSATED_ZH = "退货运费已补偿 ¥10.00"  # a buyer in 江苏 returning to a shop in 浙江
@@ -53,14 +52,6 @@ def _trust_purchase_room(server: LiveServer) -> dict[str, Any]:
             carriers.register_carrier(session, server.clock, code="sf", name="顺丰速运")
         buyer = make_user(session, server.clock, display_name="王小五")
         return {"live_id": live.id, "shop_id": shop.id, "buyer_id": buyer.id, "email": buyer.email}
-
-
-def _sign_in(page: Any, server: LiveServer, email: str, next_path: str = "/") -> None:
-    page.goto(f"{server.url}/login?next={next_path}")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{server.url}{next_path}")
 
 
 def _latest_order(server: LiveServer, buyer_id: int) -> int:
@@ -123,7 +114,7 @@ def test_a_buyer_buys_in_a_room_returns_it_and_sees_the_postage_paid_back(
     context = browser.new_context(locale="zh-CN")
     try:
         page = context.new_page()
-        _sign_in(page, live_server, room["email"])
+        sign_in(page, live_server, room["email"])
         page.click(f"a[href='/live/{room['live_id']}']")  # discovery → the live room
         page.wait_for_url(f"{live_server.url}/live/{room['live_id']}")
         expect(page.locator("#pinned .title")).to_have_text("信任购羊毛围巾")
@@ -208,7 +199,7 @@ def test_a_buyer_buys_in_a_room_returns_it_and_sees_the_postage_paid_back(
     )
     try:
         page = phone.new_page()
-        _sign_in(page, live_server, room["email"], f"/orders/{order_id}")
+        sign_in(page, live_server, room["email"], f"/orders/{order_id}")
         expect(page.locator("#claims")).to_contain_text(COMPENSATED_ZH)
         _no_sideways_scroll(page)
         page.click("#complaint-box summary")  # an opened form fits as well

@@ -12,8 +12,8 @@ from shijing.accounts import service as accounts
 from shijing.commerce.creators import service as creators
 from shijing.commerce.live import service as lives
 from shijing.trust.models import CreatorScore
-from tests.factories import PASSWORD, make_live_session, make_product, make_user
-from tests.web.browser.conftest import LiveServer
+from tests.factories import make_live_session, make_product, make_user
+from tests.web.browser.conftest import LiveServer, sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -56,14 +56,6 @@ def _creator_room(server: LiveServer) -> dict[str, Any]:
         }
 
 
-def _sign_in(page: Any, server: LiveServer, email: str, next_path: str) -> None:
-    page.goto(f"{server.url}/login?next={next_path}")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{server.url}{next_path}")
-
-
 def test_a_creator_pins_in_the_console_and_a_viewer_sees_it_within_a_second(
     live_server: LiveServer, browser: Any, screenshot: Any
 ) -> None:
@@ -74,7 +66,7 @@ def test_a_creator_pins_in_the_console_and_a_viewer_sees_it_within_a_second(
     buyer = browser.new_context(locale="zh-CN")
     try:
         console = creator.new_page()
-        _sign_in(console, live_server, room["creator_email"], "/creator")
+        sign_in(console, live_server, room["creator_email"], "/creator")
         expect(console.locator("#score-value")).to_have_text("4.6")
         expect(console.locator("#score-trend polyline")).to_have_count(1)
         expect(console.locator("#recent-followers")).to_contain_text("老铁王")
@@ -97,7 +89,7 @@ def test_a_creator_pins_in_the_console_and_a_viewer_sees_it_within_a_second(
 
         # a buyer buys the pinned cap; the order reaches the creator's page without a reload
         shopper = buyer.new_page()
-        _sign_in(shopper, live_server, room["buyer_email"], f"/live/{live_id}")
+        sign_in(shopper, live_server, room["buyer_email"], f"/live/{live_id}")
         expect(shopper.locator("#pinned .title")).to_have_text("毛线帽")
         for field, value in (
             ("name", "李小四"),

@@ -11,12 +11,11 @@ from playwright.sync_api import expect
 from shijing.accounts import service as accounts
 from shijing.commerce.live import service as lives
 from tests.factories import (
-    PASSWORD,
     make_live_session,
     make_product,
     make_user,
 )
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -51,14 +50,6 @@ def _buyer(server: LiveServer, name: str = "李小四") -> str:
         return make_user(session, server.clock, display_name=name).email
 
 
-def _sign_in(page: Any, server: LiveServer, email: str, next_path: str = "/") -> None:
-    page.goto(f"{server.url}/login?next={next_path}")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(f"{server.url}{next_path}")
-
-
 def test_a_creator_pins_and_a_viewer_sees_it_within_a_second(
     live_server: LiveServer, browser: Any, screenshot: Any
 ) -> None:
@@ -67,7 +58,7 @@ def test_a_creator_pins_and_a_viewer_sees_it_within_a_second(
     viewer = browser.new_context(locale="zh-CN")
     try:
         creator_page = creator.new_page()
-        _sign_in(creator_page, live_server, room["creator_email"])
+        sign_in(creator_page, live_server, room["creator_email"])
         page = viewer.new_page()
         page.goto(f"{live_server.url}/live/{room['live_id']}")
         expect(page.locator("#live-room")).to_have_attribute("data-connected", "true")
@@ -100,7 +91,7 @@ def test_a_buyer_goes_from_discovery_into_a_room_and_buys_the_pinned_product(
     context = browser.new_context(locale="zh-CN")
     try:
         page = context.new_page()
-        _sign_in(page, live_server, email)
+        sign_in(page, live_server, email)
         screenshot(page, "discovery")
         page.click(f"a[href='/live/{room['live_id']}']")
         page.wait_for_url(f"{live_server.url}/live/{room['live_id']}")
@@ -158,7 +149,7 @@ def test_a_phone_sized_screen(live_server: LiveServer, browser: Any, screenshot:
     )
     try:
         page = context.new_page()
-        _sign_in(page, live_server, email, f"/live/{room['live_id']}")
+        sign_in(page, live_server, email, f"/live/{room['live_id']}")
         expect(page.locator("#live-room")).to_have_attribute("data-connected", "true")
         expect(page.locator("#buy-button")).to_be_visible()
         overflow = page.evaluate(

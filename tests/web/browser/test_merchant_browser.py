@@ -13,7 +13,6 @@ from shijing.commerce.aftersales import service as aftersales
 from shijing.commerce.aftersales.models import AfterSale
 from shijing.commerce.orders.models import Order
 from tests.factories import (
-    PASSWORD,
     buy_and_deliver,
     deliver_parcel,
     make_order,
@@ -22,7 +21,7 @@ from tests.factories import (
     principal_of,
 )
 from tests.guarantees.builders import owner_of, trusted_shop
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -93,11 +92,7 @@ def test_a_merchant_ships_an_order_and_handles_a_return(
     context = browser.new_context(locale="zh-CN")
     try:
         page = context.new_page()
-        page.goto(f"{live_server.url}/login?next={path}")
-        page.fill("#f-email", data["email"])
-        page.fill("#f-password", PASSWORD)
-        page.click("form.card button[type=submit]")
-        page.wait_for_url(f"{live_server.url}{path}")
+        sign_in(page, live_server, data["email"], path)
         expect(page.locator("#score-value")).to_have_text("92.0")
         expect(page.locator("#badge-status")).to_contain_text("已获得信任购徽章")
         screenshot(page, "merchant-console")

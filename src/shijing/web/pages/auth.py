@@ -15,6 +15,8 @@ from shijing.core.errors import DomainError
 from shijing.core.http import ClockDep, DbSession, SettingsDep, client_address
 from shijing.web import csrf
 from shijing.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translate
+from shijing.web.pages.access import admit, sign_in
+from shijing.web.pages.forms import FORM, translated
 from shijing.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -53,8 +55,7 @@ def _validation_errors(lang: str, exc: ValidationError) -> dict[str, str]:
 
 
 def _domain_error(lang: str, exc: DomainError) -> dict[str, str]:
-    text = translate(lang, f"error.{exc.code}")
-    return {exc.field or "_form": text if text != f"error.{exc.code}" else exc.message}
+    return {exc.field or FORM: translated(lang, (f"error.{exc.code}",), exc.message)}
 
 
 @router.get("/lang/{code}")
@@ -196,8 +197,8 @@ async def register(
 @router.get("/account/password")
 def password_form(request: Request, principal: MaybePrincipal) -> Response:
     if principal is None:
-        return RedirectResponse("/login?next=/account/password", status_code=303)
-    request.state.principal = principal
+        return sign_in("/account/password")
+    admit(request, principal)
     return render(request, "password.html")
 
 
@@ -211,8 +212,8 @@ async def change_password(
     passwords: PasswordsDep,
 ) -> Response:
     if principal is None:
-        return RedirectResponse("/login?next=/account/password", status_code=303)
-    request.state.principal = principal
+        return sign_in("/account/password")
+    admit(request, principal)
     form = await request.form()
     lang = pick_language(request)
     values = {k: str(form.get(k, "")) for k in ("current_password", "new_password")}

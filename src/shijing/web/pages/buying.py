@@ -17,6 +17,7 @@ from shijing.core.clock import Clock
 from shijing.core.errors import DomainError
 from shijing.core.pagination import PageParams
 from shijing.web.i18n import translate
+from shijing.web.pages.forms import translated
 
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "address")
 SIMULATED_METHOD = "sim_ok"
@@ -87,8 +88,7 @@ def explain(lang: str, exc: DomainError) -> tuple[str, str]:
     key = f"error.{exc.code}"
     if exc.field in _MESSAGE_OF and exc.code == "invalid":
         key = _MESSAGE_OF[exc.field]
-    text = translate(lang, key)
-    return name, text if text != key else exc.message
+    return name, translated(lang, (key,), exc.message)
 
 
 def buy(
@@ -131,6 +131,41 @@ def buy(
     if payment.status != "captured":
         raise DomainError(payment.failure_code or "payment failed", code="payment_failed")
     return order
+
+
+def buy_from_form(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    lang: str,
+    form: BuyForm,
+    sku_id: int | None,
+    quantity: int | None,
+    *,
+    traffic_source: str,
+    live_session_id: int | None = None,
+) -> tuple[Order | None, int]:
+    """Buy what a checked form asks for: the order and 200, or None and the status to answer
+    with, the refusal added to the form's errors in the page's language (nothing written)."""
+    if form.errors or sku_id is None or quantity is None:
+        return None, 422
+    try:
+        order = buy(
+            session,
+            clock,
+            principal,
+            sku_id=sku_id,
+            quantity=quantity,
+            values=form.values,
+            traffic_source=traffic_source,
+            live_session_id=live_session_id,
+        )
+    except DomainError as exc:
+        session.rollback()
+        name, text = explain(lang, exc)
+        form.errors[name] = text
+        return None, exc.status if exc.status != 400 else 422
+    return order, 200
 
 
 def form_context(form: BuyForm, **extra: Any) -> dict[str, Any]:

@@ -14,15 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from shijing.accounts.deps import MaybePrincipal
 from shijing.accounts.service import Principal
 from shijing.commerce.catalog import shelf
-from shijing.commerce.catalog.models import Product
 from shijing.commerce.creators import service as creators
 from shijing.commerce.creators.models import Creator
 from shijing.commerce.live import service as lives
@@ -37,8 +35,12 @@ from shijing.core.http import MAX_ID, ClockDep, DbSession, Id
 from shijing.core.pagination import PageParams
 from shijing.trust import service as trust
 from shijing.web.i18n import pick_language, translate
+from shijing.web.pages import forms
+from shijing.web.pages.access import admit, sign_in
 from shijing.web.pages.auth import Csrf
+from shijing.web.pages.forms import field_values, htmx, refused, see_other
 from shijing.web.pages.render import render
+from shijing.web.pages.shop import product_titles
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,10 +75,6 @@ _FIELD_MESSAGE = {
 # -- who may see it -----------------------------------------------------------------------------
 
 
-def _sign_in(path: str) -> Response:
-    return RedirectResponse(f"/login?next={path}", status_code=303)
-
-
 def _creator_of(session: Session, principal: Principal) -> Creator:
     creator = creators.creator_of_user(session, principal.id)
     if creator is None:  # not a creator looks exactly like no such page
@@ -98,18 +96,13 @@ def _allow(
     in only once that passed: an error page renders after the request's session has closed."""
     creator = _creator_of(session, principal)
     live = None if live_session_id is None else _own_live(session, creator, live_session_id)
-    request.state.principal = principal
+    admit(request, principal)
     return creator, live
 
 
 def explain(lang: str, exc: DomainError) -> str:
-    """A domain error in the page's language: the console's own wording, the shared one, or the
-    service's message as a last resort."""
-    for key in (f"creator.error.{exc.code}", f"error.{exc.code}"):
-        text = translate(lang, key)
-        if text != key:
-            return text
-    return exc.message
+    """A domain error in the page's language, in the console's own wording where it has one."""
+    return forms.explain(lang, exc, "creator")
 
 
 # -- what the console shows ---------------------------------------------------------------------
@@ -216,12 +209,7 @@ def _orders_context(session: Session, creator: Creator, live: LiveSession) -> di
         page=PageParams(limit=ORDERS_SHOWN, offset=0),
     )
     paid: list[Order] = [o for o in found if o.paid_at is not None]
-    titles = {
-        int(pid): str(title)
-        for pid, title in session.execute(
-            select(Product.id, Product.title).where(Product.id.in_({o.product_id for o in paid}))
-        )
-    }
+    titles = product_titles(session, {o.product_id for o in paid})
     return {
         "live": live,
         "orders": paid,
@@ -253,7 +241,7 @@ def _session_context(
 @router.get("/creator")
 def console(request: Request, principal: MaybePrincipal, session: DbSession) -> Response:
     if principal is None:
-        return _sign_in(CONSOLE)
+        return sign_in(CONSOLE)
     creator, _ = _allow(request, session, principal)
     return render(request, "creator/console.html", _console_context(session, principal, creator))
 
@@ -308,7 +296,7 @@ async def schedule_session(
     """Schedule a session; on success go to its page, otherwise show the console again with the
     errors next to their fields and what was typed kept."""
     if principal is None:
-        return _sign_in(CONSOLE)
+        return sign_in(CONSOLE)
     creator, _ = _allow(request, session, principal)
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in SCHEDULE_FIELDS}
@@ -317,7 +305,7 @@ async def schedule_session(
         context = _console_context(session, principal, creator)
         context.update(values=values, errors=errors)
         return render(request, "creator/console.html", context, status=422)
-    return RedirectResponse(f"/creator/live/{live.id}", status_code=303)
+    return see_other(f"/creator/live/{live.id}")
 
 
 # -- one session --------------------------------------------------------------------------------
@@ -346,7 +334,7 @@ def session_page(
     live_session_id: Id, request: Request, principal: MaybePrincipal, session: DbSession
 ) -> Response:
     if principal is None:
-        return _sign_in(f"/creator/live/{live_session_id}")
+        return sign_in(f"/creator/live/{live_session_id}")
     creator, _ = _allow(request, session, principal, live_session_id)
     return _session_page(request, session, principal, creator, live_session_id)
 
@@ -357,7 +345,7 @@ def session_orders(
 ) -> Response:
     """The orders partial, refreshed by the page when the room announces a purchase."""
     if principal is None:
-        return _sign_in(f"/creator/live/{live_session_id}")
+        return sign_in(f"/creator/live/{live_session_id}")
     creator, live = _allow(request, session, principal, live_session_id)
     assert live is not None
     return render(request, "creator/_orders.html", _orders_context(session, creator, live))
@@ -374,17 +362,14 @@ async def _act(
     """Run one change to a session for its creator. HTMX requests get the showcase partial
     back; plain form posts are redirected to the session page, or see it with the error."""
     if principal is None:
-        return _sign_in(f"/creator/live/{live_session_id}")
+        return sign_in(f"/creator/live/{live_session_id}")
     creator, _ = _allow(request, session, principal, live_session_id)  # 404 before the form
     form = await request.form()
     lang = pick_language(request)
-    htmx = bool(request.headers.get("hx-request"))
-    partial = "creator/_showcase.html" if htmx and action != "_lifecycle" else None
-    values = {"product_id": str(form.get("product_id", "")).strip()}
-    try:
-        run(principal, form)
-    except DomainError as exc:
-        session.rollback()
+    partial = "creator/_showcase.html" if htmx(request) and action != "_lifecycle" else None
+    values = field_values(form, ("product_id",))
+    exc = refused(session, lambda: run(principal, form), show_not_found=True)
+    if isinstance(exc, DomainError):
         field = "product_id" if exc.field == "product_id" and action == "_add" else action
         return _session_page(
             request,
@@ -399,7 +384,7 @@ async def _act(
         )
     if partial is not None:
         return _session_page(request, session, principal, creator, live_session_id, partial=partial)
-    return RedirectResponse(f"/creator/live/{live_session_id}", status_code=303)
+    return see_other(f"/creator/live/{live_session_id}")
 
 
 def _product_id(form: FormData) -> int:

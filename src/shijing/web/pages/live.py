@@ -90,27 +90,19 @@ async def buy_in_room(
     if principal is None:
         return render(request, template, context, status=401)
     form, sku_id, quantity = buying.read_form(await request.form(), lang)
-    status = 422
-    if not form.errors and sku_id is not None and quantity is not None:
-        try:
-            order = buying.buy(
-                session,
-                clock,
-                principal,
-                sku_id=sku_id,
-                quantity=quantity,
-                values=form.values,
-                traffic_source=TrafficSource.LIVE_ROOM.value,
-                live_session_id=session_id,
-            )
-        except DomainError as exc:
-            session.rollback()
-            name, text = buying.explain(lang, exc)
-            form.errors[name] = text
-            status = exc.status if exc.status != 400 else 422
-        else:
-            context["bought"] = order
-            status = 200
+    order, status = buying.buy_from_form(
+        session,
+        clock,
+        principal,
+        lang,
+        form,
+        sku_id,
+        quantity,
+        traffic_source=TrafficSource.LIVE_ROOM.value,
+        live_session_id=session_id,
+    )
+    if order is not None:
+        context["bought"] = order
     context.update(buying.form_context(form))
     return render(request, template, context, status=status)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,10 @@ from shijing.guarantees import claims
 from shijing.guarantees.models import Claim, Promise
 from shijing.trust.service import buyer_credit
 from shijing.web.i18n import pick_language, translate
-from shijing.web.pages.orders import PAGE_SIZE, page_number, product_titles
+from shijing.web.pages.access import admit, sign_in
+from shijing.web.pages.orders import PAGE_SIZE, page_number
 from shijing.web.pages.render import render
+from shijing.web.pages.shop import product_titles
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,8 +84,8 @@ def me_page(
     request: Request, principal: MaybePrincipal, session: DbSession, clock: ClockDep
 ) -> Response:
     if principal is None:
-        return RedirectResponse("/login?next=/me", status_code=303)
-    request.state.principal = principal
+        return sign_in("/me")
+    admit(request, principal)
     lang = pick_language(request)
     follows, follow_total = creators.follows_of(session, principal.id, limit=FOLLOWS_SHOWN)
     credit = buyer_credit(session, clock, principal.user)
@@ -113,8 +115,8 @@ def my_claims(
 ) -> Response:
     """My Trust Purchase claims, newest first, with what each paid."""
     if principal is None:
-        return RedirectResponse("/login?next=/me/claims", status_code=303)
-    request.state.principal = principal
+        return sign_in("/me/claims")
+    admit(request, principal)
     number = page_number(page)
     found, total = fetch_page(
         session,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from shijing.accounts.deps import MaybePrincipal
@@ -35,10 +35,11 @@ from shijing.commerce.shops.models import Shop
 from shijing.core.clock import Clock
 from shijing.core.errors import DomainError, NotFound
 from shijing.core.http import ClockDep, DbSession, Id
-from shijing.core.money import parse_yuan
 from shijing.guarantees import deposits, enrolment
 from shijing.web.i18n import pick_language, translate
+from shijing.web.pages import forms
 from shijing.web.pages import merchant_views as views
+from shijing.web.pages.access import admit, sign_in
 from shijing.web.pages.auth import Csrf
 from shijing.web.pages.render import render
 
@@ -77,28 +78,19 @@ def _shop_path(shop_id: int) -> str:
     return f"{CONSOLE}/shops/{shop_id}"
 
 
-def _sign_in(path: str) -> Response:
-    return RedirectResponse(f"/login?next={path}", status_code=303)
-
-
 def _allow(request: Request, session: Session, principal: Principal, shop_id: int) -> Shop:
     """The shop when the caller is its owner or staff; 404 otherwise (operators too). The page
     shows who is signed in only once that passed."""
     if shop_role(session, principal.id, shop_id) is None:
         raise NotFound("no such shop", field="shop_id")
     shop = shops.get_shop(session, shop_id)
-    request.state.principal = principal
+    admit(request, principal)
     return shop
 
 
 def explain(lang: str, exc: DomainError) -> str:
-    """A domain error in the page's language: the console's wording, the shared one, or the
-    service's message as a last resort."""
-    for key in (f"merchant.error.{exc.code}", f"error.{exc.code}"):
-        text = translate(lang, key)
-        if text != key:
-            return text
-    return exc.message
+    """A domain error in the page's language, in the console's own wording where it has one."""
+    return forms.explain(lang, exc, "merchant")
 
 
 # -- the list of my shops -----------------------------------------------------------------------
@@ -107,8 +99,8 @@ def explain(lang: str, exc: DomainError) -> str:
 @router.get("/merchant")
 def my_shops(request: Request, principal: MaybePrincipal, session: DbSession) -> Response:
     if principal is None:
-        return _sign_in(CONSOLE)
-    request.state.principal = principal
+        return sign_in(CONSOLE)
+    admit(request, principal)
     memberships, total = shops.list_my_shops(session, principal, limit=SHOPS_SHOWN)
     return render(request, "merchant/index.html", {"memberships": memberships, "total": total})
 
@@ -126,19 +118,11 @@ def shop_console(
     done: str | None = None,
 ) -> Response:
     if principal is None:
-        return _sign_in(_shop_path(shop_id))
+        return sign_in(_shop_path(shop_id))
     shop = _allow(request, session, principal, shop_id)
     context = views.page_context(session, clock, principal, pick_language(request), shop)
     context["notice"] = done if done in NOTICES else None
     return render(request, "merchant/shop.html", context)
-
-
-class FormErrors(Exception):
-    """Errors found by the page before calling a service, by field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("invalid form")
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -167,7 +151,7 @@ def _show(
     notice: str | None = None,
 ) -> Response:
     lang = pick_language(request)
-    if request.headers.get("hx-request"):
+    if forms.htmx(request):
         context = views.section_context(session, clock, principal, lang, shop, action.section)
         template = f"merchant/_{action.section}.html"
         context["hx_section"] = action.section
@@ -193,36 +177,27 @@ async def _act(
     run: Run,
 ) -> Response:
     if principal is None:
-        return _sign_in(_shop_path(shop_id))
+        return sign_in(_shop_path(shop_id))
     shop = _allow(request, session, principal, shop_id)  # 404 before the form is read
-    form = await request.form()
-    values = {name: str(form.get(name, "")).strip() for name in action.fields}
+    values = forms.field_values(await request.form(), action.fields)
     lang = pick_language(request)
-    try:
-        run(principal, shop, values, lang)
-    except FormErrors as exc:
-        session.rollback()
+    exc = forms.refused(session, lambda: run(principal, shop, values, lang))
+    if isinstance(exc, forms.FormErrors):
         return _show(
             request, session, clock, principal, shop, action, status=422, errors=exc.errors,
             values=values,
         )  # fmt: skip
-    except NotFound:
-        raise  # another shop's object looks like no object: the 404 page
-    except DomainError as exc:
-        session.rollback()
-        name = action.aliases.get(exc.field or "", exc.field or "")
-        name = name if name in action.fields else "_form"
+    if exc is not None:
+        name = forms.form_field(exc.field, action.fields, action.aliases)
         return _show(
             request, session, clock, principal, shop, action,
             status=exc.status if exc.status in (409, 422) else 422,
             errors={name: explain(lang, exc)}, values=values,
         )  # fmt: skip
-    if request.headers.get("hx-request"):
+    if forms.htmx(request):
         session.flush()
         return _show(request, session, clock, principal, shop, action, notice=action.done)
-    return RedirectResponse(
-        f"{_shop_path(shop.id)}?done={action.done}#sec-{action.section}", status_code=303
-    )
+    return forms.see_other(f"{_shop_path(shop.id)}?done={action.done}#sec-{action.section}")
 
 
 # -- reading the forms --------------------------------------------------------------------------
@@ -244,7 +219,7 @@ def _check_parcel(session: Session, values: dict[str, str], lang: str) -> None:
     if number and not TRACKING_NO.fullmatch(number):
         errors["tracking_no"] = translate(lang, "merchant.error.bad_tracking")
     if errors:
-        raise FormErrors(errors)
+        raise forms.FormErrors(errors)
 
 
 def _amount_fen(values: dict[str, str], lang: str) -> int:
@@ -254,14 +229,11 @@ def _amount_fen(values: dict[str, str], lang: str) -> int:
         errors["_form"] = translate(lang, "error.csrf")
     fen = 0
     if values.get("amount"):
-        try:
-            fen = parse_yuan(values["amount"])
-        except ValueError:
-            fen = 0
+        fen = forms.fen_from_yuan(values["amount"]) or 0
         if not 0 < fen <= MAX_MOVE_FEN:
             errors["amount"] = translate(lang, "merchant.error.bad_amount")
     if errors:
-        raise FormErrors(errors)
+        raise forms.FormErrors(errors)
     return fen
 
 
@@ -347,7 +319,7 @@ async def reject_aftersale(
         if len(values["reason"]) > REJECT_REASON_MAX:
             errors["reason"] = translate(lang, "merchant.error.too_long", n=REJECT_REASON_MAX)
         if errors:
-            raise FormErrors(errors)
+            raise forms.FormErrors(errors)
         aftersales.reject(session, clock, me, sale_id, reason=values["reason"])
 
     action = Action("aftersales", f"reject-{aftersale_id}", "rejected", ("reason",))
@@ -412,7 +384,7 @@ async def apply_for_badge(
 ) -> Response:
     def run(me: Principal, shop: Shop, values: dict[str, str], lang: str) -> None:
         if values["accept_terms"].lower() not in TICKED:
-            raise FormErrors({"accept_terms": translate(lang, "merchant.error.accept_terms")})
+            raise forms.FormErrors({"accept_terms": translate(lang, "merchant.error.accept_terms")})
         enrolment.apply(session, clock, me, shop.id, accept_terms=True)
 
     action = Action("trust", "apply", "enrolled", ("accept_terms",))
@@ -441,6 +413,17 @@ _MONEY_FIELDS = ("amount", "idempotency_key")
 _MONEY_ALIASES = {"amount_fen": "amount", "idempotency_key": "_form"}
 
 
+def _move_money(session: Session, clock: Clock, move: Callable[..., object]) -> Run:
+    """A deposit form's work: the amount typed in yuan, moved by ``move`` under the form's key."""
+
+    def run(me: Principal, shop: Shop, values: dict[str, str], lang: str) -> None:
+        amount = _amount_fen(values, lang)
+        key = values["idempotency_key"]
+        move(session, clock, me, shop.id, amount_fen=amount, idempotency_key=key)
+
+    return run
+
+
 @router.post("/merchant/shops/{shop_id}/deposit/top-up")
 async def top_up(
     shop_id: Id,
@@ -450,11 +433,7 @@ async def top_up(
     session: DbSession,
     clock: ClockDep,
 ) -> Response:
-    def run(me: Principal, shop: Shop, values: dict[str, str], lang: str) -> None:
-        amount = _amount_fen(values, lang)
-        key = values["idempotency_key"]
-        deposits.top_up(session, clock, me, shop.id, amount_fen=amount, idempotency_key=key)
-
+    run = _move_money(session, clock, deposits.top_up)
     action = Action("deposit", "topup", "topped_up", _MONEY_FIELDS, _MONEY_ALIASES)
     return await _act(request, principal, session, clock, shop_id, action, run)
 
@@ -468,11 +447,7 @@ async def withdraw_deposit(
     session: DbSession,
     clock: ClockDep,
 ) -> Response:
-    def run(me: Principal, shop: Shop, values: dict[str, str], lang: str) -> None:
-        amount = _amount_fen(values, lang)
-        key = values["idempotency_key"]
-        deposits.withdraw(session, clock, me, shop.id, amount_fen=amount, idempotency_key=key)
-
+    run = _move_money(session, clock, deposits.withdraw)
     action = Action("deposit", "withdraw", "withdrawn", _MONEY_FIELDS, _MONEY_ALIASES)
     return await _act(request, principal, session, clock, shop_id, action, run)
 
@@ -502,7 +477,7 @@ async def adjust_stock(
         if len(values["note"]) > NOTE_MAX:
             errors["note"] = translate(lang, "merchant.error.too_long", n=NOTE_MAX)
         if errors or delta is None:
-            raise FormErrors(errors)
+            raise forms.FormErrors(errors)
         catalog.adjust_sku_stock(
             session, clock, me, sku.id, delta=delta, note=values["note"] or None
         )
@@ -547,7 +522,7 @@ async def publish_plan(
                 lang, "merchant.error.bad_commission", max=f"{MAX_COMMISSION_PCT:g}"
             )
         if errors or product_id is None or bps is None:
-            raise FormErrors(errors)
+            raise forms.FormErrors(errors)
         creators.publish_distribution_plan(
             session, clock, me, shop_id=shop.id, product_id=product_id, commission_bps=bps
         )

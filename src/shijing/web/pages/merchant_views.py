@@ -18,7 +18,6 @@ from shijing.commerce.aftersales import service as aftersales
 from shijing.commerce.aftersales.models import AfterSale
 from shijing.commerce.aftersales.states import OPEN
 from shijing.commerce.catalog import shelf
-from shijing.commerce.catalog.models import Product
 from shijing.commerce.creators import service as creators
 from shijing.commerce.orders import service as orders
 from shijing.commerce.orders.models import Order, OrderStatus
@@ -33,6 +32,7 @@ from shijing.guarantees.models import BADGE_HOLDING, Claim
 from shijing.trust import service as trust
 from shijing.web import charts
 from shijing.web.i18n import translate
+from shijing.web.pages.shop import product_titles
 
 TREND_DAYS = 90
 ROWS_SHOWN = 50
@@ -195,13 +195,6 @@ def orders_context(
         "titles": product_titles(session, {o.product_id for o in found}),
         "carriers": known,
     }
-
-
-def product_titles(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Product.id, Product.title).where(Product.id.in_(ids)))
-    return {int(pid): str(title) for pid, title in rows}
 
 
 # -- after-sales --------------------------------------------------------------------------------

@@ -32,8 +32,9 @@ from shijing.guarantees.models import BADGE_HOLDING, Claim, ClaimStatus, Enrolme
 from shijing.trust import service as trust
 from shijing.web import charts
 from shijing.web.pages import ops_metrics, ops_queues
+from shijing.web.pages.access import sign_in
 from shijing.web.pages.auth import Csrf
-from shijing.web.pages.ops_forms import act, allow, check_text, collect, done_id, show, sign_in
+from shijing.web.pages.ops_forms import act, allow, check_text, collect, list_page, show
 
 router = APIRouter(include_in_schema=False)
 router.include_router(ops_queues.router)
@@ -151,12 +152,13 @@ def shop_list(
     offset: str | None = None,
     done: str | None = None,
 ) -> Response:
-    if principal is None:
-        return sign_in("/ops/shops")
-    allow(request, principal)
-    context = _shops_context(session, status=status, q=q, offset=offset)
-    context["done"] = done_id(done)
-    return show(request, "shops", context)
+    return list_page(
+        request,
+        principal,
+        "shops",
+        lambda: _shops_context(session, status=status, q=q, offset=offset),
+        done,
+    )
 
 
 @router.post("/ops/shops/{shop_id}/{action}")

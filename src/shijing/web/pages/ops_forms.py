@@ -12,16 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shijing.accounts.models import User
 from shijing.accounts.service import Principal
 from shijing.commerce.orders.models import Order
-from shijing.commerce.shops.models import Shop
 from shijing.core.errors import DomainError, NotFound
 from shijing.web.i18n import pick_language, translate
+from shijing.web.pages import forms
+from shijing.web.pages.access import admit, sign_in
+from shijing.web.pages.forms import FormErrors, field_values, form_field, htmx, refused, see_other
 from shijing.web.pages.render import render
 
 SECTIONS = ("dashboard", "arbitration", "claims", "complaints", "shops", "creators", "funds")
@@ -31,37 +33,45 @@ FIELD_OF = {"amount_fen": "amount"}  # a service's field name → the form's
 # -- who may see it -----------------------------------------------------------------------------
 
 
-def sign_in(path: str) -> Response:
-    return RedirectResponse(f"/login?next={path}", status_code=303)
-
-
 def allow(request: Request, principal: Principal) -> None:
     """404 for anyone but an operator; the page shows who is signed in only once that passed."""
     if not principal.is_operator:
         raise NotFound("no such page")
-    request.state.principal = principal
+    admit(request, principal)
 
 
 def explain(lang: str, exc: DomainError) -> str:
     """A service's refusal in the page's language, or its own message as a last resort."""
-    for key in (f"ops.error.{exc.code}", f"error.{exc.code}"):
-        text = translate(lang, key)
-        if text != key:
-            return text
-    return exc.message
+    return forms.explain(lang, exc, "ops")
 
 
 def show(request: Request, section: str, context: dict[str, Any], *, status: int = 200) -> Response:
     """The section's page, or only its list for an HTMX request."""
     context["section"] = section
     context.setdefault("sections", SECTIONS)
-    partial = bool(request.headers.get("hx-request")) and section not in ("dashboard", "funds")
+    partial = htmx(request) and section not in ("dashboard", "funds")
     template = f"ops/_{section}.html" if partial else "ops/page.html"
     return render(request, template, context, status=status)
 
 
 def done_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def list_page(
+    request: Request,
+    principal: Principal | None,
+    section: str,
+    context: Callable[[], dict[str, Any]],
+    done: str | None,
+) -> Response:
+    """A section's list for an operator, marking the item just handled (``?done=<id>``)."""
+    if principal is None:
+        return sign_in(f"/ops/{section}")
+    allow(request, principal)
+    shown = context()
+    shown["done"] = done_id(done)
+    return show(request, section, shown)
 
 
 # -- form checks --------------------------------------------------------------------------------
@@ -108,33 +118,27 @@ async def act(
     if principal is None:
         return sign_in(f"/ops/{section}")
     allow(request, principal)
-    form = await request.form()
-    values = {name: str(form.get(name, "")) for name in fields}
+    values = field_values(await request.form(), fields, strip=False)
     lang = pick_language(request)
     errors = check(values, lang)
     status = 422
     if not errors:
-        try:
-            run(principal, values)
-        except NotFound:
-            raise
-        except DomainError as exc:
-            session.rollback()
+        exc = refused(session, lambda: run(principal, values))
+        if isinstance(exc, DomainError):
             status = exc.status
-            field = FIELD_OF.get(exc.field or "", exc.field)
-            field = field if field in fields else "_form"
-            errors = {field: explain(lang, exc)}
-    htmx = bool(request.headers.get("hx-request"))
+            errors = {form_field(exc.field, fields, FIELD_OF): explain(lang, exc)}
+        elif isinstance(exc, FormErrors):
+            errors = exc.errors
     if errors:
         shown = context()
         shown.update(errors=errors, values=values, failed=item_id)
         return show(request, section, shown, status=status)
-    if htmx:
+    if htmx(request):
         session.flush()
         shown = context()
         shown.update(done=item_id)
         return show(request, section, shown)
-    return RedirectResponse(f"/ops/{section}?done={item_id}", status_code=303)
+    return see_other(f"/ops/{section}?done={item_id}")
 
 
 # -- names for ids ------------------------------------------------------------------------------
@@ -144,13 +148,6 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
-    return {int(i): str(name) for i, name in rows}
-
-
-def shop_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(ids)))
     return {int(i): str(name) for i, name in rows}
 
 

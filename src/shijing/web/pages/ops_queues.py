@@ -20,25 +20,23 @@ from shijing.commerce.complaints.models import Complaint, ComplaintStatus
 from shijing.commerce.creators.models import Creator
 from shijing.core.errors import NotFound
 from shijing.core.http import ClockDep, DbSession, Id
-from shijing.core.money import format_fen, parse_yuan
+from shijing.core.money import format_fen
 from shijing.core.pagination import PageParams, fetch_page
 from shijing.guarantees import claims
 from shijing.guarantees.models import Claim, ClaimStatus
 from shijing.web.i18n import translate
 from shijing.web.pages.auth import Csrf
+from shijing.web.pages.forms import fen_from_yuan
 from shijing.web.pages.ops_forms import (
     act,
-    allow,
     check_choice,
     check_text,
     collect,
-    done_id,
+    list_page,
     order_totals,
-    shop_names,
-    show,
-    sign_in,
     user_names,
 )
+from shijing.web.pages.shop import shop_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,12 +80,7 @@ def _arbitration_context(session: Session) -> dict[str, Any]:
 def arbitration(
     request: Request, principal: MaybePrincipal, session: DbSession, done: str | None = None
 ) -> Response:
-    if principal is None:
-        return sign_in("/ops/arbitration")
-    allow(request, principal)
-    context = _arbitration_context(session)
-    context["done"] = done_id(done)
-    return show(request, "arbitration", context)
+    return list_page(request, principal, "arbitration", lambda: _arbitration_context(session), done)
 
 
 def _check_ruling(values: dict[str, str], lang: str) -> dict[str, str]:
@@ -153,22 +146,14 @@ def _claims_context(session: Session) -> dict[str, Any]:
 def claims_queue(
     request: Request, principal: MaybePrincipal, session: DbSession, done: str | None = None
 ) -> Response:
-    if principal is None:
-        return sign_in("/ops/claims")
-    allow(request, principal)
-    context = _claims_context(session)
-    context["done"] = done_id(done)
-    return show(request, "claims", context)
+    return list_page(request, principal, "claims", lambda: _claims_context(session), done)
 
 
 def _amount(value: str) -> int | None:
     """Fen from what the operator typed in yuan ("12.50", "¥1,200"); None when it is not an
     amount of money (or a negative one)."""
-    try:
-        fen = parse_yuan(value)
-    except ValueError:
-        return None
-    return fen if fen >= 0 else None
+    fen = fen_from_yuan(value)
+    return fen if fen is not None and fen >= 0 else None
 
 
 def _claim_cap(session: Session, claim_id: int) -> int:
@@ -284,12 +269,7 @@ def _complaints_context(session: Session) -> dict[str, Any]:
 def complaints_queue(
     request: Request, principal: MaybePrincipal, session: DbSession, done: str | None = None
 ) -> Response:
-    if principal is None:
-        return sign_in("/ops/complaints")
-    allow(request, principal)
-    context = _complaints_context(session)
-    context["done"] = done_id(done)
-    return show(request, "complaints", context)
+    return list_page(request, principal, "complaints", lambda: _complaints_context(session), done)
 
 
 def _no_check(_values: dict[str, str], _lang: str) -> dict[str, str]:

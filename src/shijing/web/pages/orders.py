@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,6 @@ from shijing.accounts.service import Principal
 from shijing.commerce.aftersales import service as aftersales
 from shijing.commerce.aftersales.models import AfterSale, AfterSaleKind, AfterSaleReason
 from shijing.commerce.aftersales.states import OPEN
-from shijing.commerce.catalog.models import Product
 from shijing.commerce.complaints import service as complaints
 from shijing.commerce.complaints.models import Complaint, ComplaintCategory
 from shijing.commerce.creators import service as creators
@@ -40,14 +39,15 @@ from shijing.commerce.shipping import service as shipping
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, DomainError, NotFound
 from shijing.core.http import ClockDep, DbSession, Id
-from shijing.core.money import parse_yuan
 from shijing.core.pagination import PageParams
 from shijing.guarantees import claims, coverage
 from shijing.guarantees.models import Claim
 from shijing.web.i18n import pick_language, translate
+from shijing.web.pages import forms
+from shijing.web.pages.access import admit, sign_in
 from shijing.web.pages.auth import Csrf
 from shijing.web.pages.render import render
-from shijing.web.pages.shop import shop_names
+from shijing.web.pages.shop import product_titles, shop_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -85,10 +85,6 @@ _ALIASES = {"amount_fen": "amount", "shop_id": "target", "creator_id": "target"}
 # -- who may see it -----------------------------------------------------------------------------
 
 
-def _sign_in(path: str) -> Response:
-    return RedirectResponse(f"/login?next={path}", status_code=303)
-
-
 def _my_order(session: Session, principal: Principal, order_id: int) -> Order:
     """The order if the caller bought it; 404 for everyone else, its shop's staff included
     (they have their console)."""
@@ -124,36 +120,36 @@ def _amount(text: str) -> tuple[int | None, str | None]:
     """An optional amount in yuan ("12.50") as fen; the i18n key of the problem, if any."""
     if not text:
         return None, None
-    try:
-        fen = parse_yuan(text)
-    except ValueError:
-        return None, "orders.error.bad_amount"
-    if fen <= 0:
+    fen = forms.fen_from_yuan(text)
+    if fen is None or fen <= 0:
         return None, "orders.error.bad_amount"
     return fen, None
 
 
+def _evidence(
+    values: dict[str, str], errors: dict[str, str], max_text: int, too_long: str
+) -> tuple[list[str], int | None]:
+    """The description, evidence addresses and amount shared by the after-sale and claim
+    forms: what is wrong with them goes into ``errors``; the addresses and the fen come back."""
+    if len(values["description"]) > max_text:
+        errors["description"] = too_long
+    urls, bad = _urls(values["evidence_urls"])
+    if bad:
+        errors["evidence_urls"] = bad
+    amount, bad = _amount(values["amount"])
+    if bad:
+        errors["amount"] = bad
+    return urls, amount
+
+
 def _explain(lang: str, exc: DomainError, form: str) -> tuple[str, str]:
     """The form field a service's error belongs to ("form.field"), and what to say about it."""
-    raw = (exc.field or "").split(".")[0]
-    name = _ALIASES.get(raw, raw)
-    if name not in FORMS[form]:
-        name = "_form"
-    for key in (f"orders.error.{exc.code}", f"orders.error.{form}.{name}", f"error.{exc.code}"):
-        text = translate(lang, key)
-        if text != key:
-            return f"{form}.{name}", text
-    return f"{form}.{name}", exc.message
+    name = forms.form_field((exc.field or "").split(".")[0], FORMS[form], _ALIASES)
+    keys = (f"orders.error.{exc.code}", f"orders.error.{form}.{name}", f"error.{exc.code}")
+    return f"{form}.{name}", forms.translated(lang, keys, exc.message)
 
 
 # -- what the pages show ------------------------------------------------------------------------
-
-
-def product_titles(session: Session, product_ids: set[int]) -> dict[int, str]:
-    if not product_ids:
-        return {}
-    rows = session.execute(select(Product.id, Product.title).where(Product.id.in_(product_ids)))
-    return {int(pid): str(title) for pid, title in rows}
 
 
 def _detail_context(
@@ -236,13 +232,11 @@ def _page(
 ) -> Response:
     """The order page, or (for HTMX) just its body, which the forms swap."""
     order = _my_order(session, principal, order_id)
-    request.state.principal = principal
+    admit(request, principal)
     context = _detail_context(session, clock, principal, order)
     context.update(errors=errors or {}, values=values or {}, notice=notice)
-    partial = bool(request.headers.get("hx-request"))
-    return render(
-        request, "orders/_detail.html" if partial else "orders/detail.html", context, status=status
-    )
+    template = "orders/_detail.html" if forms.htmx(request) else "orders/detail.html"
+    return render(request, template, context, status=status)
 
 
 # -- the pages ----------------------------------------------------------------------------------
@@ -266,8 +260,8 @@ def order_list(
 ) -> Response:
     """My orders, newest first, ``status`` filtering, ``PAGE_SIZE`` a page."""
     if principal is None:
-        return _sign_in("/orders")
-    request.state.principal = principal
+        return sign_in("/orders")
+    admit(request, principal)
     errors: dict[str, str] = {}
     chosen = (status or "").strip() or None
     if chosen is not None and chosen not in STATUSES:
@@ -310,14 +304,14 @@ def order_page(
     done: str | None = None,
 ) -> Response:
     if principal is None:
-        return _sign_in(f"/orders/{order_id}")
+        return sign_in(f"/orders/{order_id}")
     notice = done if done in FORMS else None
     return _page(request, session, clock, principal, order_id, notice=notice)
 
 
 # -- the forms ----------------------------------------------------------------------------------
 
-Run = Callable[[Order, dict[str, str]], dict[str, str]]
+Run = Callable[[Order, dict[str, str]], None]
 
 
 async def _submit(
@@ -329,49 +323,42 @@ async def _submit(
     form_name: str,
     run: Run,
 ) -> Response:
-    """Check the caller, read the form, run it. ``run`` returns the errors it found itself
-    (field → message) or raises the service's error; either way the page comes back with the
-    errors next to their fields, what was typed kept, and nothing written. On success a plain
-    post is redirected to the order page and an HTMX one gets the page's body back."""
+    """Check the caller, read the form, run it. ``run`` raises the errors it found itself
+    (``forms.FormErrors``, field → i18n key) or the service's error; either way the page comes back
+    with the errors next to their fields, what was typed kept, and nothing written. On success
+    a plain post is redirected to the order page and an HTMX one gets the page's body back."""
     if principal is None:
-        return _sign_in(f"/orders/{order_id}")
+        return sign_in(f"/orders/{order_id}")
     order = _my_order(session, principal, order_id)  # 404 before the form is read
-    form = await request.form()
-    plain = {name: str(form.get(name, "")).strip() for name in FORMS[form_name]}
+    plain = forms.field_values(await request.form(), FORMS[form_name])
     kept = {f"{form_name}.{name}": value for name, value in plain.items()}
     lang = pick_language(request)
-    try:
-        found = run(order, plain)
-    except NotFound:
-        session.rollback()
-        raise
-    except DomainError as exc:
-        session.rollback()
-        name, text = _explain(lang, exc, form_name)
-        status = 409 if isinstance(exc, Conflict) else 422
-        return _page(
-            request,
-            session,
-            clock,
-            principal,
-            order_id,
-            errors={name: text},
-            values=kept,
-            status=status,
-        )
-    if found:
-        session.rollback()
-        errors = {f"{form_name}.{k}": translate(lang, v) for k, v in found.items()}
+    exc = forms.refused(session, lambda: run(order, plain))
+    if isinstance(exc, forms.FormErrors):
+        errors = {f"{form_name}.{k}": translate(lang, v) for k, v in exc.errors.items()}
         return _page(
             request, session, clock, principal, order_id, errors=errors, values=kept, status=422
         )
-    if request.headers.get("hx-request"):
+    if exc is not None:
+        name, text = _explain(lang, exc, form_name)
+        status = 409 if isinstance(exc, Conflict) else 422
+        return _page(
+            request, session, clock, principal, order_id, errors={name: text}, values=kept,
+            status=status,
+        )  # fmt: skip
+    if forms.htmx(request):
         return _page(request, session, clock, principal, order_id, notice=form_name)
-    return RedirectResponse(f"/orders/{order_id}?done={form_name}", status_code=303)
+    return forms.see_other(f"/orders/{order_id}?done={form_name}")
 
 
 def _required(values: dict[str, str], names: Sequence[str]) -> dict[str, str]:
     return {name: "error.required" for name in names if not values[name]}
+
+
+def _refuse(errors: dict[str, str]) -> None:
+    """Stop the form when the page found anything wrong (field → i18n key)."""
+    if errors:
+        raise forms.FormErrors(errors)
 
 
 @router.post("/orders/{order_id}/confirm")
@@ -383,10 +370,9 @@ async def confirm_receipt(
     session: DbSession,
     clock: ClockDep,
 ) -> Response:
-    def run(order: Order, _values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, _values: dict[str, str]) -> None:
         assert principal is not None
         fulfilment.confirm_receipt(session, clock, principal, order_id=order.id)
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "confirm", run)
 
@@ -402,23 +388,15 @@ async def open_aftersale(
 ) -> Response:
     """Ask for a refund, a return or an exchange, with evidence."""
 
-    def run(order: Order, values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, values: dict[str, str]) -> None:
         assert principal is not None
         errors = _required(values, ("kind", "reason"))
         if values["kind"] and values["kind"] not in KINDS:
             errors["kind"] = "orders.error.choose"
         if values["reason"] and values["reason"] not in REASONS:
             errors["reason"] = "orders.error.choose"
-        if len(values["description"]) > MAX_DESCRIPTION:
-            errors["description"] = "orders.error.too_long_1000"
-        urls, bad = _urls(values["evidence_urls"])
-        if bad:
-            errors["evidence_urls"] = bad
-        amount, bad = _amount(values["amount"])
-        if bad:
-            errors["amount"] = bad
-        if errors:
-            return errors
+        urls, amount = _evidence(values, errors, MAX_DESCRIPTION, "orders.error.too_long_1000")
+        _refuse(errors)
         aftersales.open_aftersale(
             session,
             clock,
@@ -430,7 +408,6 @@ async def open_aftersale(
             evidence_urls=urls,
             amount_fen=amount,
         )
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "aftersale", run)
 
@@ -447,12 +424,11 @@ async def ship_return(
 ) -> Response:
     """The buyer sends the goods back: the carrier and the tracking number."""
 
-    def run(order: Order, values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, values: dict[str, str]) -> None:
         assert principal is not None
         sale = _my_sale(session, principal, order, aftersale_id)
         errors = _required(values, ("carrier_code", "tracking_no"))
-        if errors:
-            return errors
+        _refuse(errors)
         aftersales.ship_return(
             session,
             clock,
@@ -461,7 +437,6 @@ async def ship_return(
             carrier_code=values["carrier_code"],
             tracking_no=values["tracking_no"],
         )
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "return", run)
 
@@ -476,11 +451,10 @@ async def withdraw_aftersale(
     session: DbSession,
     clock: ClockDep,
 ) -> Response:
-    def run(order: Order, _values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, _values: dict[str, str]) -> None:
         assert principal is not None
         sale = _my_sale(session, principal, order, aftersale_id)
         aftersales.withdraw(session, clock, principal, sale.id)
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "withdraw", run)
 
@@ -497,13 +471,12 @@ async def escalate_aftersale(
 ) -> Response:
     """Take the shop's rejection to the platform's arbitration."""
 
-    def run(order: Order, values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, values: dict[str, str]) -> None:
         assert principal is not None
         sale = _my_sale(session, principal, order, aftersale_id)
         if not MIN_STATEMENT <= len(values["statement"]) <= MAX_STATEMENT:
-            return {"statement": "orders.error.statement_length"}
+            raise forms.FormErrors({"statement": "orders.error.statement_length"})
         aftersales.escalate(session, clock, principal, sale.id, statement=values["statement"])
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "escalate", run)
 
@@ -520,22 +493,14 @@ async def open_claim(
     """Claim under one of the order's Trust Purchase promises (damage, counterfeit, allergy,
     warranty), with photos or documents."""
 
-    def run(order: Order, values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, values: dict[str, str]) -> None:
         assert principal is not None
         errors = _required(values, ("code", "remedy"))
         covered = {p.code for p in coverage.promises_of(session, order.id)}
         if values["code"] and values["code"] not in covered & set(claims.BUYER_OPENED):
             errors["code"] = "orders.error.not_covered"
-        if len(values["description"]) > MAX_CLAIM_TEXT:
-            errors["description"] = "orders.error.too_long_2000"
-        urls, bad = _urls(values["evidence_urls"])
-        if bad:
-            errors["evidence_urls"] = bad
-        amount, bad = _amount(values["amount"])
-        if bad:
-            errors["amount"] = bad
-        if errors:
-            return errors
+        urls, amount = _evidence(values, errors, MAX_CLAIM_TEXT, "orders.error.too_long_2000")
+        _refuse(errors)
         claims.open_claim(
             session,
             clock,
@@ -547,7 +512,6 @@ async def open_claim(
             evidence_urls=urls,
             amount_fen=amount,
         )
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "claim", run)
 
@@ -561,7 +525,7 @@ async def write_review(
     session: DbSession,
     clock: ClockDep,
 ) -> Response:
-    def run(order: Order, values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, values: dict[str, str]) -> None:
         assert principal is not None
         errors: dict[str, str] = {}
         stars: dict[str, int] = {}
@@ -572,8 +536,7 @@ async def write_review(
                 stars[name] = int(values[name])
         if len(values["text"]) > MAX_REVIEW_TEXT:
             errors["text"] = "orders.error.too_long_1000"
-        if errors:
-            return errors
+        _refuse(errors)
         reviews.write_review(
             session,
             clock,
@@ -587,7 +550,6 @@ async def write_review(
             text=values["text"],
             anonymous=values["anonymous"] in ("1", "on", "true"),
         )
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "review", run)
 
@@ -601,18 +563,16 @@ async def add_followup(
     session: DbSession,
     clock: ClockDep,
 ) -> Response:
-    def run(order: Order, values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, values: dict[str, str]) -> None:
         assert principal is not None
         errors = _required(values, ("text",))
         if len(values["text"]) > MAX_REVIEW_TEXT:
             errors["text"] = "orders.error.too_long_1000"
-        if errors:
-            return errors
+        _refuse(errors)
         review = session.scalar(select(Review).where(Review.order_id == order.id))
         if review is None:
             raise Conflict("write the review first", code="no_review")
         reviews.add_followup(session, clock, principal, review.id, text=values["text"])
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "followup", run)
 
@@ -628,7 +588,7 @@ async def file_complaint(
 ) -> Response:
     """Complain about the order's shop, or about the creator who sold it."""
 
-    def run(order: Order, values: dict[str, str]) -> dict[str, str]:
+    def run(order: Order, values: dict[str, str]) -> None:
         assert principal is not None
         errors = _required(values, ("target", "category", "description"))
         targets = ("shop", "creator") if order.creator_id else ("shop",)
@@ -643,8 +603,7 @@ async def file_complaint(
         urls, bad = _urls(values["evidence_urls"])
         if bad:
             errors["evidence_urls"] = bad
-        if errors:
-            return errors
+        _refuse(errors)
         on_shop = values["target"] == "shop"
         complaints.file_complaint(
             session,
@@ -658,6 +617,5 @@ async def file_complaint(
             description=values["description"],
             evidence_urls=urls,
         )
-        return {}
 
     return await _submit(request, principal, session, clock, order_id, "complaint", run)

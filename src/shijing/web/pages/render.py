@@ -16,6 +16,7 @@ from shijing.core.money import format_fen
 from shijing.core.settings import Settings
 from shijing.web import csrf
 from shijing.web.i18n import LANGUAGES, pick_language, translate
+from shijing.web.pages.forms import htmx, translated
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -60,9 +61,8 @@ def render_error_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     lang = pick_language(request)
-    known = translate(lang, f"error.{code}")
-    shown = known if known != f"error.{code}" else message
-    if request.headers.get("hx-request"):
+    shown = translated(lang, (f"error.{code}",), message)
+    if htmx(request):
         return HTMLResponse(
             f'<div class="error" role="alert" data-field="{field or ""}">{_escape(shown)}</div>',
             status_code=status,

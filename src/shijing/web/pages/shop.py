@@ -14,6 +14,7 @@ from shijing.accounts.deps import MaybePrincipal
 from shijing.accounts.service import Principal
 from shijing.commerce.catalog import shelf
 from shijing.commerce.catalog.categories import CATEGORIES
+from shijing.commerce.catalog.models import Product
 from shijing.commerce.creators import service as creators
 from shijing.commerce.live import service as lives
 from shijing.commerce.orders.models import TrafficSource
@@ -39,6 +40,14 @@ def shop_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(wanted)))
     return {int(shop_id): str(name) for shop_id, name in rows}
+
+
+def product_titles(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Product.id, Product.title).where(Product.id.in_(wanted)))
+    return {int(product_id): str(title) for product_id, title in rows}
 
 
 @router.get("/")
@@ -152,25 +161,17 @@ async def buy_product(
     form, sku_id, quantity = buying.read_form(await request.form(), lang)
     if sku_id is not None and sku_id not in {s.id for s in context["view"].skus}:
         form.errors["sku_id"] = buying.explain(lang, shelf.no_sku())[1]
-    status = 422
-    if not form.errors and sku_id is not None and quantity is not None:
-        try:
-            order = buying.buy(
-                session,
-                clock,
-                principal,
-                sku_id=sku_id,
-                quantity=quantity,
-                values=form.values,
-                traffic_source=TrafficSource.PRODUCT_PAGE.value,
-            )
-        except DomainError as exc:
-            session.rollback()
-            name, text = buying.explain(lang, exc)
-            form.errors[name] = text
-            status = exc.status if exc.status != 400 else 422
-        else:
-            context["bought"] = order
-            status = 200
+    order, status = buying.buy_from_form(
+        session,
+        clock,
+        principal,
+        lang,
+        form,
+        sku_id,
+        quantity,
+        traffic_source=TrafficSource.PRODUCT_PAGE.value,
+    )
+    if order is not None:
+        context["bought"] = order
     context.update(buying.form_context(form))
     return render(request, template, context, status=status)
