@@ -153,6 +153,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL -> pid of each running `server()`
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def server(
     database_url: str,
@@ -161,8 +170,11 @@ def server(
     extra_env: dict[str, str] | None = None,
     args: Sequence[str] = (),
 ) -> Iterator[str]:
-    """`shijing serve` in a child process; yields its base URL once /healthz answers."""
+    """`shijing serve` in a child process; yields its base URL once /healthz answers. Its stderr
+    goes to a temporary file, not a pipe: a pipe nobody reads fills up under a flood of warnings
+    and then blocks the server mid-run."""
     port = free_port()
+    errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in finally)
     env = {
         **os.environ,
         "SHIJING_DATABASE_URL": database_url,
@@ -183,7 +195,7 @@ def server(
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -196,17 +208,21 @@ def server(
             except httpx.TransportError:
                 pass
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+                errors.seek(0)
+                raise RuntimeError(f"server exited: {errors.read()[-4000:]}")
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not come up in 60 s")
             time.sleep(0.2)
+        SERVER_PIDS[base] = proc.pid
         yield base
     finally:
+        SERVER_PIDS.pop(base, None)
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        errors.close()
 
 
 def machine_line() -> str:

@@ -164,16 +164,37 @@ def serve(
 def worker(
     poll: Annotated[float, typer.Option(min=0.05, help="seconds between polls")] = 1.0,
 ) -> None:
-    """Deliver outbox events and run due deadlines, as a process of its own."""
+    """Deliver outbox events and run due deadlines, as a process of its own. With
+    SHIJING_REDIS_URL set, what the events change in live rooms (pins, showcase, purchases, the
+    room's state) is published to Redis, where the servers' hubs pick it up for their viewers."""
     settings = _settings()
     configure_logging(settings.log_level, json=settings.log_json)
     db = Database.from_url(settings.database_url)
     clock = SystemClock()
     dispatcher = Dispatcher(db, clock)
     signal.signal(signal.SIGTERM, lambda *_: dispatcher.stop(timeout=0))
-    console.print("worker started; Ctrl-C stops it")
-    with contextlib.suppress(KeyboardInterrupt):
-        dispatcher.serve_forever(poll, on_idle=lambda: run_due(db, clock))
+    with _live_rooms(settings):
+        console.print("worker started; Ctrl-C stops it")
+        with contextlib.suppress(KeyboardInterrupt):
+            dispatcher.serve_forever(poll, on_idle=lambda: run_due(db, clock))
+
+
+@contextlib.contextmanager
+def _live_rooms(settings: Settings) -> Iterator[None]:
+    """The live-room subscribers of the outbox, publishing to Redis when it is configured."""
+    from shijing.web.live import bridge  # registers the subscribers
+    from shijing.web.live.hub import RedisPublisher
+
+    if not settings.redis_url:
+        yield
+        return
+    publisher = RedisPublisher(settings.redis_url)
+    bridge.attach(publisher)
+    try:
+        yield
+    finally:
+        bridge.detach(publisher)
+        publisher.close()
 
 
 @app.command()

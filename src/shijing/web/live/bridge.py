@@ -6,14 +6,16 @@ about (the pinned product with its stock, the whole showcase, the room's status)
 as a full, coalescable message with ``Hub.publish_threadsafe``, which hands it to the hub's event
 loop. Messages carry whole state, never deltas, so a repeated delivery is harmless.
 
-Hubs register themselves with ``attach`` when the app starts and ``detach`` when it stops; with
-none attached (the simulator, a worker without a web server) the subscribers do nothing.
+Hubs register themselves with ``attach`` when the app starts and ``detach`` when it stops. In
+``shijing worker`` with Redis configured, a ``RedisPublisher`` is attached instead: the worker
+publishes to the rooms' Redis channels and the servers' hubs deliver. With nothing attached (the
+simulator, a worker without Redis) the subscribers do nothing.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy.orm import Session
@@ -22,25 +24,32 @@ from shijing.commerce.live.models import LiveSession
 from shijing.core.clock import Clock
 from shijing.core.outbox import OutboxEvent, bus
 from shijing.web.live import room
-from shijing.web.live.hub import Hub
 
 log = structlog.get_logger(__name__)
 
-_hubs: set[Hub] = set()
+
+class RoomSink(Protocol):
+    """Where room messages go: a ``Hub`` (this process's viewers, and Redis when configured) or
+    a ``RedisPublisher`` (a worker's way to the servers' hubs)."""
+
+    def publish_threadsafe(self, session_id: int, kind: str, **data: Any) -> None: ...
+
+
+_hubs: set[RoomSink] = set()
 _lock = threading.Lock()
 
 
-def attach(hub: Hub) -> None:
+def attach(hub: RoomSink) -> None:
     with _lock:
         _hubs.add(hub)
 
 
-def detach(hub: Hub) -> None:
+def detach(hub: RoomSink) -> None:
     with _lock:
         _hubs.discard(hub)
 
 
-def attached() -> list[Hub]:
+def attached() -> list[RoomSink]:
     with _lock:
         return list(_hubs)
 

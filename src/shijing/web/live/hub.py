@@ -36,20 +36,26 @@ class Message:
     kind: str
     data: dict[str, Any]
     sent_at: float = field(default_factory=time.time)
+    # The encoded frame, made once and shared by every viewer (and by every process: a message
+    # read from Redis keeps the text it arrived as). Messages are not changed after creation.
+    _json: str | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"type": self.kind, "at": self.sent_at, **self.data},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        if self._json is None:
+            self._json = json.dumps(
+                {"type": self.kind, "at": self.sent_at, **self.data},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        return self._json
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Message:
-        body = json.loads(raw)
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        body = json.loads(text)
         kind = body.pop("type")
         sent_at = float(body.pop("at", time.time()))
-        return cls(kind, body, sent_at)
+        return cls(kind, body, sent_at, text)
 
 
 class ViewerQueue:
@@ -178,6 +184,11 @@ class Hub:
         self._listener: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    @property
+    def redis(self) -> Any:
+        """The hub's asyncio Redis client once started with a Redis URL, else None."""
+        return self._redis
+
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -261,3 +272,22 @@ class Hub:
 
     def _deliver_local(self, session_id: int, message: Message) -> None:
         self.room(session_id).deliver(message)
+
+
+class RedisPublisher:
+    """Publishes room messages to Redis from a process without viewers (``shijing worker``): the
+    hubs of the server processes, subscribed to the same channels, deliver them to their viewers.
+    It has the hub's ``publish_threadsafe``, so the outbox bridge can use either; it is called
+    from the dispatcher's thread and publishes synchronously."""
+
+    def __init__(self, redis_url: str, *, channel_prefix: str = "shijing:room:") -> None:
+        from redis import Redis
+
+        self.prefix = channel_prefix
+        self._redis: Redis[bytes] = Redis.from_url(redis_url)
+
+    def publish_threadsafe(self, session_id: int, kind: str, **data: Any) -> None:
+        self._redis.publish(f"{self.prefix}{session_id}", Message(kind, data).to_json())
+
+    def close(self) -> None:
+        self._redis.close()

@@ -8,8 +8,9 @@ and ``error`` (``{"field", "code", "message"}`` in the page's language).
 
 On join the viewer is counted (``viewer_joined``) and gets the room's state first — seeded from
 the database when this process has none yet — then recent chat; on leave it is uncounted
-(``viewer_left``). Viewer counts reach the room coalesced: at most one ``viewers`` message per
-room every ``VIEWERS_EVERY`` seconds, whatever the churn.
+(``viewer_left``). The creator's own console connects with ``?console=1`` and is not counted: the
+flag is honoured only when the signed-in user is the session's creator, and ignored otherwise.
+Counts reach the room through ``counts.ViewerCounts`` (coalesced, and resynced after restarts).
 """
 
 from __future__ import annotations
@@ -37,59 +38,25 @@ from shijing.core.db import Database
 from shijing.core.errors import Conflict, DomainError, NotFound
 from shijing.web.i18n import pick_language, translate
 from shijing.web.live import room as views
+from shijing.web.live.counts import VIEWERS_EVERY, ViewerCounts
 from shijing.web.live.hub import Hub, Message
+
+__all__ = ["VIEWERS_EVERY", "ViewerCounts", "clean_chat", "router"]
 
 log = structlog.get_logger(__name__)
 router = APIRouter()
 
 CHAT_MAX = 200
 SEND_TIMEOUT = 10.0  # a viewer whose socket takes longer than this for one frame is dropped
-VIEWERS_EVERY = 0.5
 T = TypeVar("T")
-
-
-class ViewerCounts:
-    """The latest viewer count of each room, pushed to the room at most every ``every`` s."""
-
-    def __init__(self, hub: Hub, every: float = VIEWERS_EVERY) -> None:
-        self.hub = hub
-        self.every = every
-        self._latest: dict[int, int] = {}
-        # One pusher per event loop that started it: a process has one loop, but tests may run
-        # the same app under several clients, each with a loop of its own.
-        self._tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
-
-    def note(self, session_id: int, count: int) -> None:
-        self._latest[session_id] = count
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            latest, self._latest = self._latest, {}
-            for session_id, count in latest.items():
-                try:
-                    await self.hub.publish(session_id, "viewers", count=count)
-                except Exception as exc:  # Redis hiccup: the next change publishes again
-                    log.warning("live.viewers_publish_failed", error=str(exc))
-
-    def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        if loop not in self._tasks:
-            self._tasks[loop] = loop.create_task(self._run())
-
-    async def stop(self) -> None:
-        task = self._tasks.pop(asyncio.get_running_loop(), None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
 
 @dataclass
 class Joined:
     user_id: int | None
     name: str | None
-    counted: bool
+    counted: bool  # in the stored viewer count (not the creator's console, not a room that is over)
+    open: bool  # the room takes chat
     viewers: int
     snapshot: dict[str, dict[str, Any]]
 
@@ -101,29 +68,47 @@ def _same_origin(ws: WebSocket) -> bool:
     return urlsplit(origin).netloc == ws.headers.get("host", "")
 
 
-def _join(db: Database, clock: Clock, session_id: int, cookie: str | None) -> Joined:
+def _look(db: Database, clock: Clock, session_id: int, cookie: str | None, console: bool) -> Joined:
+    """Who joins and what the room shows, read before anything is written (404 first)."""
     with db.transaction() as session:
-        live = lives.get_live_session(session, session_id)  # 404 before anything is written
+        live = lives.get_live_session(session, session_id)
         principal = accounts.principal_from_page_session(session, clock, cookie) if cookie else None
         snapshot = views.room_snapshot(session, live)
-    counted = True
+        own_console = (
+            console
+            and principal is not None
+            and creators.get_creator(session, live.creator_id).user_id == principal.id
+        )
+        return Joined(
+            user_id=principal.id if principal else None,
+            name=principal.user.display_name if principal else None,
+            counted=not own_console,
+            open=True,
+            viewers=live.viewer_count,
+            snapshot=snapshot,
+        )
+
+
+def _count_in(db: Database, clock: Clock, counts: ViewerCounts, joined: Joined, sid: int) -> None:
+    """Count the viewer in (unless it is the creator's console); a room that is over takes no
+    more viewers and no chat, but still shows its final state."""
+    if not joined.counted:
+        return
     with db.transaction() as session:
         try:
-            viewers = counters.viewer_joined(session, clock, session_id).viewer_count
-        except Conflict:  # over: the viewer still sees the final state, uncounted
-            counted, viewers = False, 0
-    return Joined(
-        user_id=principal.id if principal else None,
-        name=principal.user.display_name if principal else None,
-        counted=counted,
-        viewers=viewers,
-        snapshot=snapshot,
-    )
+            joined.viewers = counters.viewer_joined(session, clock, sid).viewer_count
+        except Conflict:
+            joined.counted = joined.open = False
+            joined.viewers = 0
+            return
+    counts.added(sid)  # after the commit: what this process holds is exactly what it wrote
 
 
-def _leave(db: Database, clock: Clock, session_id: int) -> int:
+def _leave(db: Database, clock: Clock, counts: ViewerCounts, session_id: int) -> int:
     with db.transaction() as session:
-        return counters.viewer_left(session, clock, session_id).viewer_count
+        left = counters.viewer_left(session, clock, session_id).viewer_count
+    counts.removed(session_id)
+    return left
 
 
 def _follow(db: Database, clock: Clock, session_id: int, user_id: int) -> dict[str, Any]:
@@ -158,22 +143,29 @@ async def live_socket(ws: WebSocket, session_id: int) -> None:
     db: Database = app.state.db
     clock: Clock = app.state.clock
     lang = pick_language(ws)
+    counts: ViewerCounts = app.state.viewer_counts
     cookie = ws.cookies.get(SESSION_COOKIE) if _same_origin(ws) else None
+    console = ws.query_params.get("console") == "1"
     try:
-        joined = await _in_thread(_join, db, clock, session_id, cookie)
+        joined = await _in_thread(_look, db, clock, session_id, cookie, console)
     except NotFound:
         await ws.close(code=4404, reason="no such live session")
         return
+    await counts.serve(db, session_id)  # first viewer of the room here: resync its count
+    await _in_thread(_count_in, db, clock, counts, joined, session_id)
     await ws.accept()
     seeded = hub.room(session_id).state
     for kind, data in joined.snapshot.items():
         seeded.setdefault(kind, Message(kind, data))  # an event delivered meanwhile is newer
     if joined.counted:
         seeded["viewers"] = Message("viewers", {"count": joined.viewers})
-        app.state.viewer_counts.note(session_id, joined.viewers)
+        counts.note(session_id, joined.viewers)
+    elif joined.open:  # the creator's console: shown the count, not part of it
+        seeded.setdefault("viewers", Message("viewers", {"count": joined.viewers}))
 
     async def send(text: str) -> None:
-        await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT)
+        async with asyncio.timeout(SEND_TIMEOUT):  # no task per frame, unlike wait_for
+            await ws.send_text(text)
 
     viewer = hub.join(session_id, send, joined.user_id)
     viewer.queue.put(
@@ -194,9 +186,9 @@ async def live_socket(ws: WebSocket, session_id: int) -> None:
             await ws.close()
         if joined.counted:
             try:
-                left = await _in_thread(_leave, db, clock, session_id)
-                app.state.viewer_counts.note(session_id, left)
-            except Exception as exc:
+                left = await _in_thread(_leave, db, clock, counts, session_id)
+                counts.note(session_id, left)
+            except Exception as exc:  # still held: taken back on stop or by a sweep
                 log.warning("live.viewer_left_failed", error=str(exc))
 
 
@@ -234,7 +226,7 @@ async def _read(
             if joined.user_id is None:
                 _error(reply, lang, "text" if kind == "chat" else "type", "sign_in_first")
                 continue
-            if kind == "chat" and not joined.counted:
+            if kind == "chat" and not joined.open:
                 _error(reply, lang, "text", "room_closed")
                 continue
             if kind == "follow":
