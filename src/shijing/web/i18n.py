@@ -96,7 +96,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "live.chat": {"zh-CN": "聊天", "en": "Chat"},
     "live.just_bought": {"zh-CN": "{buyer} 刚刚买了 {title}", "en": "{buyer} just bought {title}"},
     "live.stock": {"zh-CN": "库存 {n}", "en": "{n} in stock"},
-    "live.no_reason_return_7d": {"zh-CN": "七天无理由退货", "en": "7-day no-reason return"},
     "live.status.scheduled": {"zh-CN": "未开播", "en": "Not started"},
     "live.status.live": {"zh-CN": "直播中", "en": "Live"},
     "live.status.ended": {"zh-CN": "已结束", "en": "Ended"},
@@ -1464,6 +1463,23 @@ MESSAGES.update(
         "shopscore.dim.service.about": {
             "zh-CN": "投诉少、售后响应快、很少取消订单",
             "en": "Few complaints, quick answers to after-sales, rarely cancels orders",
+        },
+    }
+)
+
+# -- guarantees as the live room's pinned product lists them (short labels) --
+MESSAGES.update(
+    {
+        "live.guarantee.return_postage": {"zh-CN": "退货补运费", "en": "Return postage paid"},
+        "live.guarantee.no_reason_7d": {"zh-CN": "七天无理由退货", "en": "7-day no-reason return"},
+        "live.guarantee.fast_refund": {"zh-CN": "极速退款", "en": "Fast refund"},
+        "live.guarantee.counterfeit_10x": {"zh-CN": "假一赔十", "en": "Counterfeit pays 10×"},
+        "live.guarantee.damage_doa": {"zh-CN": "坏了包赔", "en": "Damage covered"},
+        "live.guarantee.allergy_return": {"zh-CN": "过敏包退", "en": "Allergy returns"},
+        "live.guarantee.certified_jewellery": {"zh-CN": "真宝仓鉴定", "en": "Certified piece"},
+        "live.guarantee.used_phone_warranty": {
+            "zh-CN": "180天质保",
+            "en": "180-day warranty",
         },
     }
 )

@@ -87,7 +87,7 @@ def test_a_late_joiner_gets_the_pinned_product_and_recent_chat(
         assert pin["product"]["product_id"] == product.id
         assert pin["product"]["price_fen"] == 9_900
         assert pin["product"]["stock"] == 100
-        assert pin["product"]["guarantees"] == ["no_reason_return_7d"]
+        assert pin["product"]["guarantees"] == ["no_reason_7d"]  # a shop without the badge
         ws.send_json({"type": "chat", "text": "  这条围巾  好看吗 "})
         chat = _until(ws, "chat")
         assert chat["text"] == "这条围巾 好看吗"
@@ -269,3 +269,21 @@ def test_masked_names() -> None:
     assert mask_name("") == "***"
     assert clean_chat("a\u202eb") == (None, "chat_bad_characters")
     assert clean_chat(5) == (None, "required")
+
+
+def test_the_pinned_product_of_a_trust_purchase_shop_lists_its_guarantees(
+    client: TestClient, session: Session, clock: ManualClock
+) -> None:
+    from tests.guarantees.builders import trusted_shop
+
+    product = make_product(session, clock, shop=trusted_shop(session, clock), title="羊毛围巾")
+    live = make_live_session(session, clock, products=(product,), pinned=product, status="live")
+    session.commit()
+    with client.websocket_connect(f"/ws/live/{live.id}") as ws:
+        pin = _joined(ws)["pin"]
+    assert {"return_postage", "no_reason_7d", "counterfeit_10x"} <= set(
+        pin["product"]["guarantees"]
+    )
+    page = client.get(f"/live/{live.id}", headers={"Accept-Language": "zh-CN"})
+    assert 'data-guarantee="return_postage"' in page.text
+    assert "退货补运费" in page.text

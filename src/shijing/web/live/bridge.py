@@ -74,7 +74,7 @@ def _live(session: Session, event: OutboxEvent) -> LiveSession | None:
 def republish_pin(session: Session, event: OutboxEvent, clock: Clock) -> None:
     live = _live(session, event)
     if live is not None:
-        pin = room.pinned_view(session, live)
+        pin = room.pinned_view(session, clock, live)
         # when the change was made (for latency): an unpin event's pinned_at is the old pin's
         moment = "unpinned_at" if event.name == "live.unpinned" else "pinned_at"
         pin["changed_at"] = event.payload.get(moment)
@@ -99,7 +99,7 @@ def republish_state(session: Session, event: OutboxEvent, clock: Clock) -> None:
     if live is not None:
         publish(live.id, "state", room.state_view(session, live))
         if event.name != "live.started":
-            publish(live.id, "pin", room.pinned_view(session, live))
+            publish(live.id, "pin", room.pinned_view(session, clock, live))
 
 
 @bus.subscribe("order.paid", name="web.live.purchase")
@@ -113,4 +113,4 @@ def announce_purchase(session: Session, event: OutboxEvent, clock: Clock) -> Non
     bought = room.purchase_view(session, order_id)
     if bought is not None:
         publish(live.id, "purchase", bought)
-    publish(live.id, "pin", room.pinned_view(session, live))
+    publish(live.id, "pin", room.pinned_view(session, clock, live))

@@ -1,6 +1,7 @@
 """What a live room shows, read from the database as plain JSON-able dicts: the room's state, the
-pinned product (price, stock, guarantees so far), the showcase. The WebSocket endpoint seeds a
-room with these, the event bridge republishes them, the live-room page renders them. Read-only."""
+pinned product (price, stock, the guarantees a purchase would carry now), the showcase. The
+WebSocket endpoint seeds a room with these, the event bridge republishes them, the live-room
+page renders them. Read-only."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from shijing.commerce.live import service as lives
 from shijing.commerce.live.models import LiveSession, ShowcaseItem
 from shijing.commerce.orders.models import Order
 from shijing.commerce.shops.models import Shop
+from shijing.core.clock import Clock
+from shijing.guarantees import coverage
 
 
 def guarantees_of(category: str) -> list[str]:
-    """The guarantees a product carries so far: the category's 7-day no-reason return. Trust
-    Purchase guarantees join here when that domain exists."""
+    """Whether the category takes 7-day no-reason returns (the product page's base line)."""
     found = CATEGORIES.get(category)
     return ["no_reason_return_7d"] if found is not None and found.no_reason_return else []
 
@@ -34,7 +36,7 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(2, min(len(name) - 1, 3))
 
 
-def product_card(session: Session, product_id: int) -> dict[str, Any] | None:
+def product_card(session: Session, clock: Clock, product_id: int) -> dict[str, Any] | None:
     """A product as a live room shows it: its SKUs with price and stock, and its guarantees."""
     product = session.get(Product, product_id)
     if product is None:
@@ -47,7 +49,18 @@ def product_card(session: Session, product_id: int) -> dict[str, Any] | None:
         "shop": shop.name if shop is not None else "",
         "price_fen": min((s.price_fen for s in skus), default=None),
         "stock": sum(s.stock for s in skus),
-        "guarantees": guarantees_of(product.category),
+        # The codes of the guarantees a purchase at the lowest price would carry now.
+        "guarantees": [
+            offer.guarantee.code
+            for offer in coverage.offers(
+                session,
+                clock,
+                shop_id=product.shop_id,
+                product_id=product.id,
+                category=product.category,
+                total_fen=min((s.price_fen for s in skus), default=0),
+            )
+        ],
         "skus": [
             {
                 "sku_id": s.id,
@@ -60,14 +73,14 @@ def product_card(session: Session, product_id: int) -> dict[str, Any] | None:
     }
 
 
-def pinned_view(session: Session, live: LiveSession) -> dict[str, Any]:
+def pinned_view(session: Session, clock: Clock, live: LiveSession) -> dict[str, Any]:
     """The ``pin`` message body: the pinned product with its item id, or ``product: None``."""
     if live.pinned_item_id is None:
         return {"item_id": None, "product": None}
     item = session.get(ShowcaseItem, live.pinned_item_id)
     if item is None:
         return {"item_id": None, "product": None}
-    return {"item_id": item.id, "product": product_card(session, item.product_id)}
+    return {"item_id": item.id, "product": product_card(session, clock, item.product_id)}
 
 
 def showcase_view(session: Session, live: LiveSession) -> dict[str, Any]:
@@ -109,11 +122,11 @@ def state_view(session: Session, live: LiveSession) -> dict[str, Any]:
     }
 
 
-def room_snapshot(session: Session, live: LiveSession) -> dict[str, dict[str, Any]]:
+def room_snapshot(session: Session, clock: Clock, live: LiveSession) -> dict[str, dict[str, Any]]:
     """Every state message of a room, by kind, as a viewer who joins now must see them."""
     return {
         "state": state_view(session, live),
-        "pin": pinned_view(session, live),
+        "pin": pinned_view(session, clock, live),
         "showcase": showcase_view(session, live),
     }
 

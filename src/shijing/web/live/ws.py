@@ -73,7 +73,7 @@ def _look(db: Database, clock: Clock, session_id: int, cookie: str | None, conso
     with db.transaction() as session:
         live = lives.get_live_session(session, session_id)
         principal = accounts.principal_from_page_session(session, clock, cookie) if cookie else None
-        snapshot = views.room_snapshot(session, live)
+        snapshot = views.room_snapshot(session, clock, live)
         own_console = (
             console
             and principal is not None

@@ -15,8 +15,10 @@ from shijing.accounts.service import Principal
 from shijing.commerce.creators import service as creators
 from shijing.commerce.live import service as lives
 from shijing.commerce.orders.models import TrafficSource
+from shijing.core.clock import Clock
 from shijing.core.errors import DomainError
 from shijing.core.http import ClockDep, DbSession
+from shijing.guarantees.catalogue import CODES
 from shijing.web.i18n import pick_language, translate
 from shijing.web.live import room as views
 from shijing.web.live.hub import Hub
@@ -32,7 +34,7 @@ JS_KEYS = (
     "live.nothing_pinned",
     "live.just_bought",
     "live.stock",
-    "live.no_reason_return_7d",
+    *(f"live.guarantee.{code}" for code in CODES),
     "live.status.scheduled",
     "live.status.live",
     "live.status.ended",
@@ -43,11 +45,15 @@ JS_KEYS = (
 
 
 def _room_context(
-    request: Request, session: Session, principal: Principal | None, session_id: int
+    request: Request,
+    session: Session,
+    clock: Clock,
+    principal: Principal | None,
+    session_id: int,
 ) -> dict[str, Any]:
     live = lives.get_live_session(session, session_id)
     creator = creators.get_creator(session, live.creator_id)
-    snapshot = views.room_snapshot(session, live)
+    snapshot = views.room_snapshot(session, clock, live)
     hub: Hub = request.app.state.hub
     lang = pick_language(request)
     return {
@@ -65,10 +71,14 @@ def _room_context(
 
 @router.get("/live/{session_id}")
 def live_room(
-    session_id: int, request: Request, principal: MaybePrincipal, session: DbSession
+    session_id: int,
+    request: Request,
+    principal: MaybePrincipal,
+    session: DbSession,
+    clock: ClockDep,
 ) -> Response:
     request.state.principal = principal
-    context = _room_context(request, session, principal, session_id)
+    context = _room_context(request, session, clock, principal, session_id)
     context["values"] = buying.saved_address(session, principal)
     return render(request, "live.html", context)
 
@@ -85,7 +95,7 @@ async def buy_in_room(
     """Buy a showcase product without leaving the room (HTMX swaps the buy box)."""
     request.state.principal = principal
     lang = pick_language(request)
-    context = _room_context(request, session, principal, session_id)
+    context = _room_context(request, session, clock, principal, session_id)
     template = "_live_buy.html" if request.headers.get("hx-request") else "live.html"
     if principal is None:
         return render(request, template, context, status=401)
@@ -123,7 +133,7 @@ async def follow_in_room(
     context: dict[str, Any] = {"live": live, "creator": creator, "following": False}
     template = "_follow.html" if request.headers.get("hx-request") else "live.html"
     if template == "live.html":
-        context = _room_context(request, session, principal, session_id)
+        context = _room_context(request, session, clock, principal, session_id)
     if principal is None:
         return render(request, template, context, status=401)
     form = await request.form()

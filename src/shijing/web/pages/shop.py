@@ -123,7 +123,7 @@ def _product_context(
         "guarantees": guarantees_of(view.product.category),
         "summary": reviews.summarise(session, product_id=product_id),
         "stock": sum(s.stock for s in view.skus),
-        "skus": (product_card(session, product_id) or {}).get("skus", []),
+        "skus": (product_card(session, clock, product_id) or {}).get("skus", []),
     }
 
 

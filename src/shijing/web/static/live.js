@@ -45,7 +45,7 @@
     box.appendChild(document.createTextNode(" "));
     box.appendChild(el("span", "muted shop-name", product.shop));
     var list = el("ul", "guarantees");
-    (product.guarantees || []).forEach(function (g) { list.appendChild(el("li", "guarantee", t("live." + g))); });
+    (product.guarantees || []).forEach(function (g) { var item = el("li", "guarantee", t("live.guarantee." + g)); item.setAttribute("data-guarantee", g); list.appendChild(item); });
     box.appendChild(list);
     if (buy) {
       buy.hidden = false;
