@@ -31,6 +31,23 @@ from shijing.trust import service as trust
 from shijing.trust.definition import ScoreDefinition
 from shijing.trust.models import ScoreDefinitionRow, ShopScore
 
+CALIBRATION = (
+    "How the points curve was chosen (2026-11-29): the kept medium runs of seeds 7 and 11 were "
+    "rescored over a grid of the points at the peer average (78–88), the deviation for full "
+    "points (+0.5 to +3 SD) and for the floor (−1.5 to −3 SD, floor 0 or 20 points). Spearman "
+    "stays between 0.815 and 0.837 on both seeds over a broad plateau (the straight line it "
+    "replaces, 50 points at −3 SD to 100 at +0.5 SD, gave 0.814 with 71% of shops excellent). "
+    "The chosen point puts about a fifth of the scored shops in excellent over the two seeds "
+    "together, most in good or fair and a tail in poor; band edges are the issue's. Losing "
+    "ground costs more than gaining it earns (28⅓ points per SD below the average, 10 above), "
+    "so a shop is not carried into excellent by one strong indicator. The scorer reads no "
+    "ground truth. Of the dishonest shops that stay at 80 or above on the two medium seeds "
+    "(2 of 7, 3 of 5), all are brushing-ring shops selling genuine goods; four have a true "
+    "quality in the middle or upper part of the ranking (percentile 0.41–0.75), one (seed 11, "
+    "percentile 0.27, late on a quarter of its pickups) is a miss its brushed reviews help "
+    "hide. Every counterfeiter is poor."
+)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,7 +98,11 @@ def main() -> None:
                 )
             ).all()
             scores = pd.DataFrame(
-                [{"shop_id": r.shop_id, "score": r.total} for r in rows if r.total is not None]
+                [
+                    {"shop_id": r.shop_id, "score": r.total, "band": r.band}
+                    for r in rows
+                    if r.total is not None
+                ]
             )
         db.dispose()
     shops = pd.DataFrame(truth["shops"])[["shop_id", "quality", "dishonest"]]
@@ -89,11 +110,20 @@ def main() -> None:
     rho = float(joined["score"].rank().corr(joined["quality"].rank()))  # Spearman
     honest_mean = joined.loc[~joined["dishonest"], "score"].mean()
     dishonest_mean = joined.loc[joined["dishonest"], "score"].mean()
+    shop = ScoreDefinition().shop
+    counts = joined["band"].value_counts()
+    edges = [f"≥ {b.min_score:g}" for b in shop.bands[:-1]] + [f"< {shop.bands[-2].min_score:g}"]
+    bands = " · ".join(
+        f"{b.name} ({edge}) {counts.get(b.name, 0)} ({counts.get(b.name, 0) / len(joined):.0%})"
+        for b, edge in zip(shop.bands, edges, strict=True)
+    )
+    dishonest = joined[joined["dishonest"]]
+    below_80 = int((dishonest["score"] < 80).sum())
     print(f"{len(joined)} shops scored (of {len(shops)}), Spearman {rho:.3f}")
+    print(f"bands: {bands}; dishonest below 80: {below_80} of {len(dishonest)}")
     if args.no_record:
         return
     section = f"score_vs_truth_{args.scale}" + ("" if args.seed == 7 else f"_seed{args.seed}")
-    shop = ScoreDefinition().shop
     record(
         section,
         f"""
@@ -106,9 +136,13 @@ def main() -> None:
 | simulated | {orders:,} orders in {args.days} days, {len(shops)} shops ({simulated:.0f} s through the services on SQLite) |
 | shops with enough data to score | {len(joined)} |
 | **Spearman rank correlation, score vs. true latent quality** | **{rho:.3f}** (target ≥ 0.8) |
-| mean score, honest / dishonest shops | {honest_mean:.1f} / {dishonest_mean:.1f} |
+| bands (shops scored) | {bands} |
+| mean score, all / honest / dishonest shops | {joined["score"].mean():.1f} / {honest_mean:.1f} / {dishonest_mean:.1f} |
+| dishonest shops below 80 (Trust Purchase's bar) | {below_80} of {len(dishonest)} |
 | scoring run | {summary.seconds:.1f} s |
-| definition | points by {shop.points_by} (full at +{shop.full_points_at} peer SD, floor at −{shop.floor_at}); category peers when ≥ {shop.min_peers} eligible shops, else all shops; prior {shop.prior_orders:g} pseudo-orders |
+| definition | points by {shop.points_by} ({shop.average_points:g} at the peer average, 100 at +{shop.full_points_at} peer SD, {shop.score_floor:g} at −{shop.floor_at}); category peers when ≥ {shop.min_peers} eligible shops, else all shops; prior {shop.prior_orders:g} pseudo-orders |
+
+{CALIBRATION}
 """,
     )
 

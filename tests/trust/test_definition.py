@@ -71,3 +71,32 @@ def test_a_version_stored_before_deviation_points_computes_as_it_did() -> None:
     new = parse_definition({}).shop
     assert (new.points_by, new.min_peers) == ("deviation", 20)
     assert parse_definition({"shop": {"window_days": 30}}).shop.points_by == "deviation"
+
+
+def test_a_version_stored_before_average_points_keeps_its_straight_line() -> None:
+    """A body stored with the linear deviation curve (no ``average_points``) computes as it did:
+    50 at −3 SD to 100 at +0.5 SD, so the average earns 50 + 50·3/3.5; a new body gets the
+    knee (85 at the average)."""
+    from shijing.trust.scoring import _deviation_points
+
+    stored = ScoreDefinition().model_dump(mode="json")
+    del stored["shop"]["average_points"]
+    stored["shop"].update(score_floor=50.0, full_points_at=0.5, floor_at=3.0)
+    old = parse_definition(stored).shop
+    assert old.average_points is None
+    assert _deviation_points(0.0, old) == pytest.approx(50 + 50 * 3 / 3.5)
+    assert _deviation_points(0.5, old) == 100.0
+    assert _deviation_points(-3.0, old) == 50.0
+    new = parse_definition({}).shop
+    assert new.average_points == 85.0
+    assert [_deviation_points(x, new) for x in (-4, -3, -1.5, 0, 0.75, 1.5, 9)] == pytest.approx(
+        [0, 0, 42.5, 85, 92.5, 100, 100]
+    )
+
+
+def test_average_points_must_be_above_the_floor() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_definition({"shop": {"points_by": "deviation", "score_floor": 90}})
+    assert caught.value.field == "shop"
+    # a version stored before deviation points (percentile, any floor) still validates
+    assert parse_definition({"shop": {"score_floor": 90}}).shop.points_by == "percentile"

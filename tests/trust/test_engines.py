@@ -99,6 +99,20 @@ def test_duckdb_and_spark_agree(duck: ScoringEngine, spark: ScoringEngine, tmp_p
     assert any(s[1] is None for s in on_duck[0])  # shop 4: not enough data
 
 
+@pytest.mark.spark
+def test_a_table_with_no_partitions_is_empty_on_both_engines(
+    duck: ScoringEngine, spark: ScoringEngine, tmp_path: Path
+) -> None:
+    """A folder without flags (no flag ever raised, or a `sim bulk` run) scores on Spark too."""
+    fs = fixture()
+    fs.flags.clear()
+    fs.write(tmp_path)
+    assert not (tmp_path / "flags").exists()
+    on_duck, on_spark = run(duck, tmp_path), run(spark, tmp_path)
+    assert on_duck[0] == on_spark[0]
+    assert on_duck[2] == on_spark[2]
+
+
 def test_unknown_engine_names_the_field() -> None:
     with pytest.raises(InvalidInput) as caught:
         ScoringEngine("oracle")

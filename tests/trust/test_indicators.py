@@ -134,7 +134,8 @@ def test_deviation_points_and_small_categories_by_hand(duck: ScoringEngine) -> N
     """Three apparel shops late on 0, 3 and 6 of 30 pickups, one fresh shop late on 3 of 30.
     With min_peers 3, apparel is its own peer group and the lone fresh shop is ranked against
     all four. Prior 0 (no shrinkage): apparel on-time rates 1.0, 0.9, 0.8 → mean 0.9, SD 0.1 →
-    deviations +1, 0, −1 → points 50 + 50·(d + 3)/3.5: 100, 92.857…, 78.571…"""
+    deviations +1, 0, −1 → points (85 at the average, +15 per 1.5 SD better up to 100, −85
+    per 3 SD worse down to 0): 85 + 15·1/1.5 = 95, 85, 85 − 85·1/3 = 56.667"""
     from tests.trust.builders import definition
 
     fs = FactSet()
@@ -162,7 +163,7 @@ def test_deviation_points_and_small_categories_by_hand(duck: ScoringEngine) -> N
     def item(shop_id: int) -> object:
         return next(i for i in results[shop_id].indicators if i.indicator == pickup)
 
-    expected = {1: (1.0, 100.0), 2: (0.0, 50 + 50 * 3 / 3.5), 3: (-1.0, 50 + 50 * 2 / 3.5)}
+    expected = {1: (1.0, 95.0), 2: (0.0, 85.0), 3: (-1.0, 85 - 85 / 3)}
     for shop_id, (deviation, score) in expected.items():
         got = item(shop_id)
         assert got.peer_group == "apparel"  # type: ignore[attr-defined]

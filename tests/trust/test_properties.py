@@ -94,7 +94,7 @@ def test_three_perfect_orders_do_not_outrank_three_thousand_at_99_percent(
     small, big = scores[1], scores[2]
     assert small.total is not None
     assert big.total is not None
-    # "does not outrank": both may reach full points (half a peer deviation better than average
+    # "does not outrank": both may reach full points (1.5 peer deviations better than average
     # is full points), but on every indicator the 3,000-order shop stands at least as high
     assert big.total >= small.total
     for mine, theirs in zip(small.indicators, big.indicators, strict=True):

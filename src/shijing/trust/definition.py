@@ -98,7 +98,7 @@ class ShopScoreDefinition(BaseModel):
         default=50.0, ge=0, description="pseudo-orders at the category average (shrinkage)"
     )
     score_floor: float = Field(
-        default=50.0, ge=0, lt=100, description="indicator points at the bottom of the peers"
+        default=0.0, ge=0, lt=100, description="indicator points at the bottom of the peers"
     )
     points_by: Literal["deviation", "percentile"] = Field(
         default="deviation",
@@ -107,7 +107,7 @@ class ShopScoreDefinition(BaseModel):
         "percentile: by the share of peers at or below the shop",
     )
     full_points_at: float = Field(
-        default=0.5,
+        default=1.5,
         ge=0,
         le=3,
         description="deviation: peer standard deviations better than average for full points",
@@ -117,6 +117,17 @@ class ShopScoreDefinition(BaseModel):
         gt=0,
         le=10,
         description="deviation: peer standard deviations worse than average for the floor",
+    )
+    average_points: float | None = Field(
+        default=85.0,
+        gt=0,
+        lt=100,
+        description="deviation: indicator points at the peer average. The points rise linearly "
+        "from there to 100 at full_points_at and fall linearly to score_floor at floor_at, so a "
+        "deviation below the average costs more than the same deviation above it earns, and "
+        "the average shop lands in a band that leaves room above it (calibrated on simulated "
+        "runs: about a fifth of shops excellent, most good or fair, a tail poor). None: one "
+        "straight line from the floor to 100, as versions before this field computed",
     )
     dimension_weights: dict[Dimension, float] = Field(
         default_factory=lambda: {
@@ -156,8 +167,28 @@ class ShopScoreDefinition(BaseModel):
         ``score_floor`` but not ``points_by``) keeps computing as it did: percentile points
         against the root category however few its shops. New versions get the new defaults."""
         if isinstance(data, dict) and "score_floor" in data and "points_by" not in data:
-            return {"points_by": "percentile", "min_peers": 1, **data}
+            return {"points_by": "percentile", "min_peers": 1, "average_points": None, **data}
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_average_points(cls, data: Any) -> Any:
+        """A version stored before ``average_points`` existed (its body lists ``floor_at`` but
+        not ``average_points``) keeps its one straight line from the floor to 100."""
+        if isinstance(data, dict) and "floor_at" in data and "average_points" not in data:
+            return {**data, "average_points": None}
+        return data
+
+    @model_validator(mode="after")
+    def _average_above_floor(self) -> ShopScoreDefinition:
+        deviation = self.points_by == "deviation"
+        if (
+            deviation
+            and self.average_points is not None
+            and self.average_points <= self.score_floor
+        ):
+            raise ValueError("average_points must be above score_floor")
+        return self
 
     @field_validator("dimension_weights")
     @classmethod

@@ -85,6 +85,9 @@ class ScoringEngine:
         if name == "duckdb":
             self.con: Any = ibis.duckdb.connect()
             self.con.raw_sql("SET TimeZone = 'UTC'")
+            # results are sorted where order matters (scoring sorts its rows); letting DuckDB
+            # skip keeping insertion order frees its aggregates and joins from ordering work
+            self.con.raw_sql("SET preserve_insertion_order = false")
             self.con.raw_sql(DUCKDB_WHOLE_SECONDS)
             self._spark = None
             self.whole_seconds: Seconds = _duckdb_seconds
@@ -104,7 +107,10 @@ class ScoringEngine:
         self._counter += 1
         name = f"facts_{table}_{self._counter}"
         schema = TABLES[table]
-        if not files:
+        if not files:  # no partition yet (e.g. no flag ever raised): an empty table of the schema
+            if self._spark is not None:  # Ibis's PySpark backend has no temporary tables
+                empty: ir.Table = ibis.memtable(schema.empty_table())
+                return empty
             return self.con.create_table(name, schema.empty_table(), temp=True)
         if self._spark is not None:
             frame = self._spark.read.parquet(*files)
@@ -120,6 +126,11 @@ class ScoringEngine:
     def collect(self, expr: ir.Table) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self.con.to_pyarrow(expr).to_pylist()
         return rows
+
+    def collect_arrow(self, expr: ir.Table) -> pa.Table:
+        """The result as an Arrow table (no Python object per value)."""
+        table: pa.Table = self.con.to_pyarrow(expr)
+        return table
 
     def close(self) -> None:
         if self.name == "duckdb":

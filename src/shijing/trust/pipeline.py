@@ -2,8 +2,8 @@
 
 Heavy lifting (filters, joins, aggregates, shrinkage toward the category average and the peer
 percentiles) is Ibis. What comes back is small (one row per shop and indicator, per creator, per
-buyer); weighting, bands, medians and wording are plain Python on those rows, so both engines
-give identical scores from identical aggregates.
+buyer); weighting, bands, medians and wording are done on those rows (``scoring``: numpy and
+Python), so both engines give identical scores from identical aggregates.
 
 Time: ``as_of`` is a date D; the scores use facts strictly before D 00:00 UTC (T+1), over the
 window [D - window_days, D).

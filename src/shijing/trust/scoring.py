@@ -1,7 +1,9 @@
 """From the pipeline's aggregates to scores: weights, bands, levels, explanations, suggestions.
 
-Plain Python over small rows (one per shop and indicator, per creator, per buyer), in a fixed
-order, so the same aggregates give the same scores whichever engine produced them.
+Small inputs (one row per shop and indicator, per creator, per buyer), in a fixed order, so the
+same aggregates give the same scores whichever engine produced them. The shop rows are scored
+with numpy, all at once (peer figures on sorted values with exact sums, totals added in row
+order); a shop's explanation objects are built only when read.
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shijing.commerce.catalog.categories import CATEGORIES
 from shijing.trust.definition import (
@@ -34,13 +40,6 @@ def category_name(code: str | None) -> str:
     return category.name_zh if category else code
 
 
-def _display(indicator: Indicator, value: float | None) -> float | None:
-    """Rates stay fractions; time indicators are shown in hours."""
-    if value is None:
-        return None
-    return value / 3600.0 if indicator in MEAN_INDICATORS else value
-
-
 @dataclass
 class IndicatorResult:
     indicator: str
@@ -61,6 +60,31 @@ class IndicatorResult:
     change_7d: float | None = None  # points now minus points 7 days ago
 
 
+class _Explanations:
+    """Every (shop, indicator) explanation of a run, as columns (computed with numpy in one
+    go); a shop's ``IndicatorResult`` rows are only built when someone reads them."""
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.columns = columns
+
+    def items(self, first: int, last: int) -> list[IndicatorResult]:
+        columns: list[list[Any]] = []
+        for name in _EXPLANATION_FIELDS:
+            values = self.columns[name][first:last]
+            if not isinstance(values, np.ndarray):
+                columns.append(list(values))
+            elif name in ("count", "base"):
+                columns.append(values.tolist())
+            elif name == "peers":
+                columns.append([None if v != v else int(v) for v in values.tolist()])
+            else:
+                columns.append([None if v != v else v for v in values.tolist()])
+        return [IndicatorResult(*values) for values in zip(*columns, strict=True)]
+
+
+_EXPLANATION_FIELDS = tuple(f.name for f in fields(IndicatorResult))
+
+
 @dataclass
 class ShopResult:
     shop_id: int
@@ -70,8 +94,18 @@ class ShopResult:
     total: float | None
     band: str | None
     dimensions: dict[str, float] = field(default_factory=dict)
-    indicators: list[IndicatorResult] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
+    _explained: _Explanations | None = field(default=None, repr=False, compare=False)
+    _rows: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
+    _indicators: list[IndicatorResult] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def indicators(self) -> list[IndicatorResult]:
+        """One explanation per indicator, in indicator order (built on first use)."""
+        if self._indicators is None:
+            explained = self._explained
+            self._indicators = [] if explained is None else explained.items(*self._rows)
+        return self._indicators
 
     def indicator_dicts(self) -> list[dict[str, Any]]:
         return [asdict(i) for i in self.indicators]
@@ -110,22 +144,25 @@ _SUGGESTION = {
 }
 
 
-def _goodness(row: dict[str, Any]) -> float:
-    """The shrunk value, signed so that higher is better."""
-    value = float(row["shrunk"])
-    return value if Indicator(row["indicator"]) in HIGHER_IS_BETTER else -value
-
-
 def _deviation_points(deviation: float, d: ShopScoreDefinition) -> float:
-    """Linear from the floor (``floor_at`` deviations worse than the peer average) to 100
-    (``full_points_at`` better); never higher for a worse value."""
-    span = d.full_points_at + d.floor_at
-    share = min(1.0, max(0.0, (deviation + d.floor_at) / span))
-    return d.score_floor + (100.0 - d.score_floor) * share
+    """Points for a shop ``deviation`` peer standard deviations better (+) or worse (−) than
+    the peer average; never higher for a worse value.
 
-
-def _peers(row: dict[str, Any]) -> str:
-    return str(row.get("peer_group") or row["root_category"])
+    With ``average_points`` (the default): ``average_points`` at the average, rising linearly
+    to 100 at ``full_points_at`` and falling linearly to ``score_floor`` at ``floor_at`` worse
+    (by default 85 at the average, 100 at +1.5 SD, 0 at −3 SD: a deviation below the average
+    costs 28⅓ points per SD, one above it earns 10). Without it (versions stored before it
+    existed): one line from the floor at ``floor_at`` worse to 100 at ``full_points_at``."""
+    if d.average_points is None:
+        span = d.full_points_at + d.floor_at
+        share = min(1.0, max(0.0, (deviation + d.floor_at) / span))
+        return d.score_floor + (100.0 - d.score_floor) * share
+    if deviation >= 0:
+        if deviation >= d.full_points_at:
+            return 100.0
+        return d.average_points + (100.0 - d.average_points) * deviation / d.full_points_at
+    worse = min(1.0, -deviation / d.floor_at)
+    return d.average_points - (d.average_points - d.score_floor) * worse
 
 
 def peer_name(peer_group: str | None, root_category: str | None) -> str:
@@ -135,121 +172,246 @@ def peer_name(peer_group: str | None, root_category: str | None) -> str:
     return f"{category_name(peer_group or root_category)} shop"
 
 
-def shop_results(rows: list[dict[str, Any]], d: ShopScoreDefinition) -> dict[int, ShopResult]:
-    """Scores, bands and explanations from the pipeline's (shop, indicator) rows."""
-    rows = sorted(rows, key=lambda r: (r["shop_id"], r["indicator"]))
-    medians: dict[tuple[str, str], float] = {}
-    by_peer_group: dict[tuple[str, str], list[float]] = defaultdict(list)
-    goodness: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for r in rows:  # each shop counts among its category's and among every shop ("*")
-        if not r["eligible"]:
-            continue
-        groups = {r["root_category"], ALL_PEERS}
-        for group in groups:
-            if r["raw"] is not None:
-                by_peer_group[(group, r["indicator"])].append(float(r["raw"]))
-            if r["shrunk"] is not None:
-                goodness[(group, r["indicator"])].append(_goodness(r))
-    for key, values in by_peer_group.items():
-        medians[key] = statistics.median(sorted(values))
-    spread: dict[tuple[str, str], tuple[float, float]] = {}
-    for key, values in goodness.items():
-        values.sort()  # a fixed order: the same sums whichever engine sent the rows
-        mean = math.fsum(values) / len(values)
-        sd = (
-            math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
-            if len(values) > 1
-            else 0.0
-        )
-        spread[key] = (mean, sd)
+def _deviation_points_array(deviation: np.ndarray, d: ShopScoreDefinition) -> np.ndarray:
+    """``_deviation_points`` over an array (the same arithmetic, element by element)."""
+    if d.average_points is None:
+        span = d.full_points_at + d.floor_at
+        share = np.minimum(1.0, np.maximum(0.0, (deviation + d.floor_at) / span))
+        return d.score_floor + (100.0 - d.score_floor) * share
+    avg = d.average_points
+    full = max(d.full_points_at, 1e-300)
+    better = np.where(deviation >= d.full_points_at, 100.0, avg + (100.0 - avg) * deviation / full)
+    worse = avg - (avg - d.score_floor) * np.minimum(1.0, -deviation / d.floor_at)
+    return np.where(deviation >= 0, better, worse)
 
-    results: dict[int, ShopResult] = {}
-    looked_up: dict[tuple[str, str], tuple[Indicator, Dimension, float]] = {}
-    for r in rows:
-        shop_id = int(r["shop_id"])
-        result = results.get(shop_id)
-        if result is None:
-            result = results[shop_id] = ShopResult(
-                shop_id=shop_id,
-                root_category=r["root_category"],
-                orders=int(r["orders"]),
-                enough_data=bool(r["eligible"]),
-                total=None,
-                band=None,
-            )
-        key = (r["root_category"], r["indicator"])
-        if key not in looked_up:  # once per category and indicator, not per row
-            indicator = Indicator(r["indicator"])
-            dimension = DIMENSION_OF[indicator]
-            weight = d.weights_for(key[0])[dimension] * d.indicator_weights[indicator]
-            looked_up[key] = (indicator, dimension, weight)
-        indicator, dimension, weight = looked_up[key]
-        peers = _peers(r)
-        deviation = None
-        if r["cume"] is None:
-            score = None
-        elif d.points_by == "percentile":
-            score = d.score_floor + (100.0 - d.score_floor) * float(r["cume"])
+
+_ORDER = sorted(i.value for i in Indicator)  # a shop's rows, in this order
+_CODE = {name: k for k, name in enumerate(_ORDER)}
+_DIMENSION_NAMES = [DIMENSION_OF[Indicator(name)].value for name in _ORDER]
+_HOURS = np.array([Indicator(name) in MEAN_INDICATORS for name in _ORDER])
+_HIGHER = np.array([Indicator(name) in HIGHER_IS_BETTER for name in _ORDER])
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    """A column as float64, null as NaN."""
+    column = pc.cast(table.column(name), pa.float64())
+    return np.asarray(pc.fill_null(column, math.nan).to_numpy(), dtype=np.float64)
+
+
+def _ints(table: pa.Table, name: str) -> np.ndarray:
+    column = pc.fill_null(pc.cast(table.column(name), pa.int64()), 0)
+    return np.asarray(column.to_numpy(), dtype=np.int64)
+
+
+def _peer_stats(
+    values: np.ndarray, groups: np.ndarray, indicator: np.ndarray, n_groups: int, all_code: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (peer group, indicator): whether any value, their mean and sample SD, computed on
+    sorted values with exact sums (the same figures whichever engine sent the rows). Each row
+    counts in its own group and in the group of every shop."""
+    size = n_groups * len(_ORDER)
+    found, mean, sd = np.zeros(size, bool), np.zeros(size), np.zeros(size)
+    present = ~np.isnan(values)
+    for k in range(len(_ORDER)):
+        in_k = present & (indicator == k)
+        for g in [*np.unique(groups[in_k]).tolist(), all_code]:
+            chosen = values[in_k] if g == all_code else values[in_k & (groups == g)]
+            if not len(chosen):
+                continue
+            ordered = sorted(chosen.tolist())
+            mu = math.fsum(ordered) / len(ordered)
+            key = g * len(_ORDER) + k
+            found[key], mean[key] = True, mu
+            if len(ordered) > 1:
+                sd[key] = math.sqrt(math.fsum((v - mu) ** 2 for v in ordered) / (len(ordered) - 1))
+    return found, mean, sd
+
+
+def _peer_medians(
+    values: np.ndarray, groups: np.ndarray, indicator: np.ndarray, n_groups: int, all_code: int
+) -> np.ndarray:
+    out = np.full(n_groups * len(_ORDER), np.nan)
+    present = ~np.isnan(values)
+    for k in range(len(_ORDER)):
+        in_k = present & (indicator == k)
+        for g in [*np.unique(groups[in_k]).tolist(), all_code]:
+            chosen = values[in_k] if g == all_code else values[in_k & (groups == g)]
+            if len(chosen):
+                out[g * len(_ORDER) + k] = statistics.median(sorted(chosen.tolist()))
+    return out
+
+
+def shop_results(
+    rows: list[dict[str, Any]] | pa.Table, d: ShopScoreDefinition
+) -> dict[int, ShopResult]:
+    """Scores, bands and explanations from the pipeline's (shop, indicator) rows.
+
+    Vectorised over all rows at once (numpy); peer averages, spreads and medians are taken
+    per peer group on sorted values with exact sums, so identical rows from DuckDB or Spark
+    give identical scores. The ``IndicatorResult`` objects of a shop are built when read."""
+    table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows)
+    if table.num_rows == 0:
+        return {}
+    names = table.column("indicator").to_pylist()
+    indicator = np.fromiter((_CODE[v] for v in names), np.int64, len(names))
+    order = np.lexsort((indicator, _ints(table, "shop_id")))
+    table, indicator = table.take(pa.array(order)), indicator[order]
+    shop = _ints(table, "shop_id")
+    categories: list[str | None] = table.column("root_category").to_pylist()
+    peer_groups = [
+        p or c for p, c in zip(table.column("peer_group").to_pylist(), categories, strict=True)
+    ]
+    codes: dict[str | None, int] = {ALL_PEERS: 0}
+    for name in (*categories, *peer_groups):
+        codes.setdefault(name, len(codes))
+    category = np.fromiter((codes[c] for c in categories), np.int64, len(categories))
+    peer_group = np.fromiter((codes[p] for p in peer_groups), np.int64, len(peer_groups))
+    eligible = np.asarray(table.column("eligible").to_numpy(zero_copy_only=False), dtype=bool)
+    raw, prior, shrunk = _floats(table, "raw"), _floats(table, "prior"), _floats(table, "shrunk")
+    cume, better_than, peers = (
+        _floats(table, "cume"),
+        _floats(table, "better_than"),
+        _floats(table, "peers"),
+    )
+    goodness = np.where(_HIGHER[indicator], shrunk, -shrunk)
+
+    n_groups, width = len(codes), len(_ORDER)
+    eligible_groups = np.where(eligible, category, -1)
+    medians = _peer_medians(
+        np.where(eligible, raw, np.nan), eligible_groups, indicator, n_groups, 0
+    )
+    found, means, sds = _peer_stats(
+        np.where(eligible, goodness, np.nan), eligible_groups, indicator, n_groups, 0
+    )
+    key = peer_group * width + indicator
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if d.points_by == "percentile":
+            score = d.score_floor + (100.0 - d.score_floor) * cume
+            deviation = np.full(len(key), np.nan)
         else:
-            mean, sd = spread.get((peers, r["indicator"]), (0.0, 0.0))
-            if r["shrunk"] is None:  # nothing counted, no prior: nothing to hold against it
-                deviation, score = None, 100.0
-            elif sd > 1e-12:
-                deviation = (_goodness(r) - mean) / sd
-                score = _deviation_points(deviation, d)
-            else:  # alone, or every peer alike: nobody does better, full points
-                deviation, score = 0.0, 100.0
-        median = medians.get((peers, r["indicator"]))
-        result.indicators.append(
-            IndicatorResult(
-                indicator=indicator.value,
-                dimension=dimension.value,
-                raw=_display(indicator, r["raw"]),
-                shrunk=_display(indicator, r["shrunk"]),
-                category_average=_display(indicator, r["prior"]),
-                count=int(r["x"]),
-                base=int(r["n"]),
-                better_than=None if r["better_than"] is None else float(r["better_than"]),
-                peers=None if r["peers"] is None else int(r["peers"]),
-                score=None if score is None else round(score, 4),
-                points=None if score is None else round(weight * score, 4),
-                max_points=round(weight * 100.0, 4),
-                peer_median=_display(indicator, median),
-                peer_group=peers,
-                deviation=None if deviation is None else round(deviation, 4),
+            sd = np.where(found[key], sds[key], 0.0)
+            spread = sd > 1e-12
+            dev = np.where(spread, (goodness - means[key]) / np.where(spread, sd, 1.0), 0.0)
+            no_value = np.isnan(shrunk)
+            score = np.where(
+                np.isnan(cume),
+                np.nan,
+                np.where(no_value | ~spread, 100.0, _deviation_points_array(dev, d)),
             )
+            deviation = np.where(np.isnan(cume) | no_value, np.nan, dev)
+    weight_of = np.zeros(n_groups * width)
+    for name, g in codes.items():
+        weights = d.weights_for(name or "")
+        for k, indicator_name in enumerate(_ORDER):
+            dimension = DIMENSION_OF[Indicator(indicator_name)]
+            share = d.indicator_weights.get(Indicator(indicator_name), 0.0)
+            weight_of[g * width + k] = weights[dimension] * share
+    weight = weight_of[category * width + indicator]
+    points = np.round(weight * score, 4)
+    score = np.round(score, 4)
+    max_points = np.round(weight * 100.0, 4)
+    hours = np.where(_HOURS[indicator], 3600.0, 1.0)
+
+    explained = _Explanations(
+        {
+            "indicator": [_ORDER[k] for k in indicator.tolist()],
+            "dimension": [_DIMENSION_NAMES[k] for k in indicator.tolist()],
+            "raw": raw / hours,
+            "shrunk": shrunk / hours,
+            "category_average": prior / hours,
+            "count": _ints(table, "x"),
+            "base": _ints(table, "n"),
+            "better_than": better_than,
+            "peers": peers,
+            "score": score,
+            "points": points,
+            "max_points": max_points,
+            "peer_median": medians[key] / hours,
+            "peer_group": peer_groups,
+            "deviation": np.round(deviation, 4),
+            "change_7d": [None] * len(key),
+        }
+    )
+
+    starts = np.flatnonzero(np.r_[True, shop[1:] != shop[:-1]])
+    ends = np.r_[starts[1:], len(shop)]
+    counted = np.nan_to_num(points)
+    totals = _sums_in_order(counted, starts, ends)
+    dimension_of_row = np.array(_DIMENSION_NAMES)[indicator]
+    dimension_sums = {
+        dim: _sums_in_order(np.where(dimension_of_row == dim.value, counted, 0.0), starts, ends)
+        for dim in Dimension
+    }
+    suggestions = _suggestions(explained, shop, indicator, eligible, categories, d)
+    orders = _ints(table, "orders")
+    results: dict[int, ShopResult] = {}
+    for s, (first, last) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        shop_id = int(shop[first])
+        root = categories[first]
+        result = ShopResult(
+            shop_id=shop_id,
+            root_category=root,
+            orders=int(orders[first]),
+            enough_data=bool(eligible[first]),
+            total=None,
+            band=None,
+            _explained=explained,
+            _rows=(first, last),
         )
-    for result in results.values():
-        if not result.enough_data:
-            continue
-        total = sum(i.points or 0.0 for i in result.indicators)
-        result.total = round(total, 2)
-        result.band = d.band_of(result.total)
-        weights = d.weights_for(result.root_category or "")
-        for dimension in Dimension:
-            inside = [i for i in result.indicators if i.dimension == dimension.value]
-            if weights[dimension] > 0:
-                result.dimensions[dimension.value] = round(
-                    sum(i.points or 0.0 for i in inside) / weights[dimension], 2
-                )
-        result.suggestions = suggestions_for(result, d.suggestions)
+        if result.enough_data:
+            result.total = round(float(totals[s]), 2)
+            result.band = d.band_of(result.total)
+            weights = d.weights_for(root or "")
+            result.dimensions = {
+                dim.value: round(float(dimension_sums[dim][s]) / weights[dim], 2)
+                for dim in Dimension
+                if weights[dim] > 0
+            }
+            result.suggestions = suggestions.get(shop_id, [])
+        results[shop_id] = result
     return results
 
 
-def suggestions_for(result: ShopResult, how_many: int) -> list[str]:
-    """For the indicators that cost the most points, a concrete comparison with the median."""
-    costly = sorted(
-        (i for i in result.indicators if i.points is not None and i.max_points - i.points > 0.01),
-        key=lambda i: (-(i.max_points - (i.points or 0.0)), i.indicator),
-    )
-    out = []
-    for item in costly[:how_many]:
-        you = item.raw if item.raw is not None else item.shrunk
-        if you is None or item.peer_median is None:
+def _sums_in_order(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each shop's values added one after the other in row order, as a plain ``sum`` would
+    (numpy's own sums pair them up, which can move a total rounded to cents by one)."""
+    lengths = ends - starts
+    out = np.zeros(len(starts))
+    for j in range(int(lengths.max()) if len(lengths) else 0):
+        has = lengths > j
+        out[has] = out[has] + values[starts[has] + j]
+    return out
+
+
+def _suggestions(
+    explained: _Explanations,
+    shop: np.ndarray,
+    indicator: np.ndarray,
+    eligible: np.ndarray,
+    categories: list[str | None],
+    d: ShopScoreDefinition,
+) -> dict[int, list[str]]:
+    """For the indicators that cost each shop the most points, a concrete comparison with the
+    median of its peers (``d.suggestions`` per shop)."""
+    c = explained.columns
+    points: np.ndarray = c["points"]
+    cost = c["max_points"] - points
+    with np.errstate(invalid="ignore"):
+        candidates = np.flatnonzero(eligible & ~np.isnan(points) & (cost > 0.01))
+    ranked = candidates[np.lexsort((indicator[candidates], -cost[candidates], shop[candidates]))]
+    shops = shop[ranked]
+    first = np.r_[True, shops[1:] != shops[:-1]] if len(ranked) else np.zeros(0, bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(ranked)), 0))
+    chosen = ranked[(np.arange(len(ranked)) - start) < d.suggestions]
+    out: dict[int, list[str]] = defaultdict(list)
+    for row in chosen.tolist():
+        you = c["raw"][row] if not math.isnan(c["raw"][row]) else c["shrunk"][row]
+        median = c["peer_median"][row]
+        if math.isnan(you) or math.isnan(median):
             continue
-        template = _SUGGESTION[Indicator(item.indicator)]
-        peers = peer_name(item.peer_group, result.root_category)
-        out.append(template.format(you=you, med=item.peer_median, peers=peers))
+        template = _SUGGESTION[Indicator(c["indicator"][row])]
+        peers = peer_name(c["peer_group"][row], categories[row])
+        out[int(shop[row])].append(template.format(you=float(you), med=float(median), peers=peers))
     return out
 
 

@@ -186,7 +186,9 @@ def run_scores(
                 f"no facts before {day}: the as-of date is before any data", field="as_of"
             )
         say("shops")
-        shop_rows = scorer.collect(pipeline.shop_indicator_values(facts, day, definition.shop))
+        shop_rows = scorer.collect_arrow(
+            pipeline.shop_indicator_values(facts, day, definition.shop)
+        )
         say("creators")
         creator_rows = scorer.collect(pipeline.creator_outcomes(facts, day, definition.creator))
         say("buyers")
