@@ -188,3 +188,25 @@ def test_creator_figures_carry_their_7_day_change(
         "orders": None,
         "bad_orders": None,
     }
+
+
+def test_export_refuses_a_folder_of_parquet_it_did_not_write(
+    session: Session, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A folder with day partitions but no export state (a `sim bulk` folder): exporting into it
+    would start it clean and delete them, so the run refuses, naming facts_dir, and leaves every
+    file in place; told not to export, it scores the folder as it is."""
+    fs = FactSet()
+    for i in range(30):
+        fs.order(shop_id=1, placed_at=T0 + timedelta(hours=i))
+    fs.write(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.parquet"))
+    assert before
+    with pytest.raises(Conflict) as caught:
+        service.run_scores(session, clock, as_of=AS_OF, root=tmp_path)
+    assert caught.value.field == "facts_dir"
+    assert "--no-export" in caught.value.message
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.parquet")) == before
+    summary = service.run_scores(session, clock, as_of=AS_OF, root=tmp_path, export=False)
+    assert summary.shops == 1
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.parquet")) == before

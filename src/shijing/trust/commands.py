@@ -49,6 +49,14 @@ def score_run(
         str | None, typer.Option(help="definition version (default: the active one)")
     ] = None,
     facts_dir: Annotated[Path | None, typer.Option(help="Parquet fact tables folder")] = None,
+    export: Annotated[
+        bool,
+        typer.Option(
+            "--export/--no-export",
+            help="export the database's facts first (--no-export: score the Parquet already in "
+            "--facts-dir as it is, e.g. a `shijing sim bulk` folder)",
+        ),
+    ] = True,
 ) -> None:
     """Export facts, compute every score as of a day, store them, print a summary."""
     day = _parse_day(as_of)
@@ -76,6 +84,7 @@ def score_run(
                 engine=engine,
                 version=definition,
                 root=facts_dir,
+                export=export,
                 progress=step,
             )
     except DomainError as exc:

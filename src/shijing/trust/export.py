@@ -9,6 +9,10 @@ so the day of a *change* and the day of the *partition* differ. The recent-days 
 edits that move no timestamp (a review hidden by moderation). The first export, or ``full=True``,
 writes every day.
 
+A first export starts the folder clean, so it refuses a folder that already holds day partitions
+but no export state (say, one written by ``shijing sim bulk``): that Parquet is not this
+database's and deleting it would lose it. Score such a folder as it is (``export=False``).
+
 Partitions are written to a temporary file and renamed, so a reader never sees half a file.
 """
 
@@ -38,6 +42,7 @@ from shijing.commerce.payments.models import Payment, PaymentStatus
 from shijing.commerce.reviews.models import Review
 from shijing.commerce.shipping.models import Direction, Shipment
 from shijing.core.clock import Clock
+from shijing.core.errors import Conflict
 from shijing.trust.facts import TABLES
 from shijing.trust.models import IntegrityFlag
 
@@ -351,6 +356,16 @@ def export_facts(
     """Bring the Parquet fact tables under ``root`` up to date with the database."""
     now = clock.now()
     previous = None if full else _read_state(root)
+    if previous is None and not full:
+        foreign = [table for table in EXPORTERS if exported_days(root, table)]
+        if foreign:
+            raise Conflict(
+                f"{root} holds Parquet day partitions ({', '.join(foreign)}) but no "
+                f"{STATE_FILE}: they were not exported from this database, and a first export "
+                "would delete them; score the folder as it is (shijing score run --no-export) "
+                "or choose an empty folder",
+                field="facts_dir",
+            )
     report = ExportReport(full=previous is None)
     today = now.date()
     recent = {today - timedelta(days=i) for i in range(reopen_days + 1)}
