@@ -7,6 +7,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
+from shijing.accounts.models import User
+from shijing.commerce.shops.models import Shop
 from shijing.core.clock import ManualClock
 from shijing.core.db import Database
 from shijing.sim.config import SimConfig, get_scale
@@ -47,4 +51,15 @@ def seed_demo(
     logins = {role: (email, SIM_PASSWORD) for role, email in sorted(world.emails.items())}
     live = [r.live_id for r in result.simulation.rooms if r.live_id][-DEMO_LIVE_ROOMS:]
     enrolled = enrol_shops(db, ManualClock(now))
+    if enrolled.badges:  # the merchant login shows a console with the Trust Purchase badge
+        logins["merchant"] = (_owner_email(db, enrolled.badges[0]), SIM_PASSWORD)
     return DemoSeed(logins, result, time.perf_counter() - started, live, enrolled)
+
+
+def _owner_email(db: Database, shop_id: int) -> str:
+    with db.sessions() as session:
+        email = session.scalar(
+            select(User.email).join(Shop, Shop.owner_user_id == User.id).where(Shop.id == shop_id)
+        )
+    assert email is not None
+    return email
