@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, status
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from shijing.accounts.deps import CurrentPrincipal, OperatorPrincipal
 from shijing.accounts.service import Principal
@@ -16,8 +16,8 @@ from shijing.commerce.shops.service import get_shop, view_shop
 from shijing.core.errors import InvalidInput, NotFound
 from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import Paging, fetch_page
+from shijing.guarantees import balances, claims, coverage, deposits, enrolment, funds, programmes
 from shijing.guarantees import catalogue as catalogues
-from shijing.guarantees import claims, coverage, deposits, enrolment, funds, programmes
 from shijing.guarantees.models import BADGE_HOLDING, Claim, ClaimStatus
 from shijing.guarantees.schemas import (
     ApplyIn,
@@ -47,7 +47,7 @@ from shijing.guarantees.schemas import (
     RejectIn,
     StatementLineOut,
 )
-from shijing.ledger.models import LedgerAccount, LedgerTransaction
+from shijing.ledger.models import LedgerTransaction
 
 router = APIRouter(tags=["trust purchase"])
 KeyHeader = Annotated[
@@ -462,33 +462,14 @@ def product_inspection(product_id: Id, session: DbSession) -> Any:
 
 
 @router.get("/guarantees/funds", response_model=FundsOut)
-def fund_balances(operator: OperatorPrincipal, session: DbSession, clock: ClockDep) -> FundsOut:
-    platform = dict(
-        session.execute(
-            select(LedgerAccount.code, LedgerAccount.balance_fen).where(
-                LedgerAccount.code.in_(list(funds.PLATFORM_ACCOUNTS))
-            )
-        ).all()
-    )
-    deposits_total = session.scalar(
-        select(func.coalesce(func.sum(LedgerAccount.balance_fen), 0)).where(
-            LedgerAccount.code.like("shop:%:deposit")
-        )
-    )
-    paid = session.scalar(
-        select(func.coalesce(func.sum(Claim.paid_fen), 0)).where(
-            Claim.status.in_([ClaimStatus.PAID.value, ClaimStatus.RECOVERED.value])
-        )
-    )
-    open_claims = session.scalar(
-        select(func.count()).select_from(Claim).where(Claim.status.in_(list(deposits.OPEN_CLAIM)))
-    )
+def fund_balances(operator: OperatorPrincipal, session: DbSession) -> FundsOut:
+    found = balances.fund_balances(session)
     return FundsOut(
-        accounts={code: int(platform.get(code, 0)) for code in funds.PLATFORM_ACCOUNTS},
-        shop_deposits_fen=int(deposits_total or 0),
-        shops_owe_fen=int(platform.get(funds.SHOP_RECEIVABLES, 0)),
-        claims_paid_fen=int(paid or 0),
-        claims_open=int(open_claims or 0),
+        accounts=found.accounts,
+        shop_deposits_fen=found.shop_deposits_fen,
+        shops_owe_fen=found.shop_receivables_fen,
+        claims_paid_fen=found.claims_paid_fen,
+        claims_open=found.claims_open,
     )
 
 

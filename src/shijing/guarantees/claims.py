@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlparse
 
 import structlog
 from sqlalchemy import Select, select
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from shijing.accounts.models import User
 from shijing.accounts.service import Principal
 from shijing.commerce.aftersales.models import AfterSale, AfterSaleKind
+from shijing.commerce.aftersales.service import clean_evidence
 from shijing.commerce.orders.access import get_order_for, viewer_role
 from shijing.commerce.orders.models import Order
 from shijing.commerce.shops.models import Shop
@@ -41,7 +41,6 @@ BUYER_OPENED = (
     "certified_jewellery",
     "used_phone_warranty",
 )
-MAX_EVIDENCE = 9
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -317,14 +316,8 @@ def on_counterfeit_ruling(
 
 
 def _evidence(urls: list[str], required: list[str]) -> list[str]:
-    if len(urls) > MAX_EVIDENCE:
-        raise InvalidInput(f"at most {MAX_EVIDENCE} files", field="evidence_urls")
-    cleaned = []
-    for i, url in enumerate(urls):
-        parsed = urlparse(url.strip())
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 500:
-            raise InvalidInput("must be an http(s) address", field=f"evidence_urls.{i}")
-        cleaned.append(url.strip())
+    """Links as an after-sale takes them, and at least one where the promise asks for it."""
+    cleaned = clean_evidence(urls)
     if required and not cleaned:
         what = " and ".join(
             {"photo": "a photo", "appraisal": "the appraisal report"}[r] for r in required

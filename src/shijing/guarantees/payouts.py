@@ -38,7 +38,7 @@ from shijing.guarantees.deposits import DEBT_SUSPENSION
 from shijing.guarantees.models import Claim, ClaimStatus, Promise
 from shijing.ledger import service as ledger
 from shijing.ledger.service import Leg
-from shijing.trust.models import IntegrityFlag
+from shijing.trust import service as trust
 
 log = structlog.get_logger(__name__)
 S = ClaimStatus
@@ -248,15 +248,15 @@ def _undo_recovery(session: Session, clock: Clock, claim: Claim) -> Claim:
         )
     now = clock.now()
     claim.settled_at = now
-    for flag in session.scalars(
-        select(IntegrityFlag).where(
-            IntegrityFlag.subject_kind == "buyer",
-            IntegrityFlag.subject_id == claim.buyer_id,
-            IntegrityFlag.reason.like(f"fast refund recovered (claim {claim.id})%"),
-            IntegrityFlag.lifted_at.is_(None),
+    flag_id = (claim.detail or {}).get("buyer_flag_id")
+    if isinstance(flag_id, int) and trust.get_flag(session, flag_id).lifted_at is None:
+        trust.lift(
+            session,
+            clock,
+            flag_id=flag_id,
+            reason=f"the return of order {claim.order_id} arrived late (claim {claim.id})",
+            actor_id=None,
         )
-    ):
-        flag.lifted_at = now
     log_event(session, clock, claim, "recovery_undone", None, amount_fen=amount)
     emit(session, clock, "guarantee.fast_refund_settled", **payload(claim, at=now, late=True))
     return claim
@@ -289,27 +289,16 @@ def recover_fast_refund(
     claim.recovered_fen = amount
     claim.recover_due_at = None
     move(session, clock, claim, "recover", actor, reason=reason, recovered_fen=amount)
-    flag = IntegrityFlag(
-        subject_kind="buyer",
-        subject_id=claim.buyer_id,
-        reason=f"fast refund recovered (claim {claim.id}): {reason}"[:300],
-        source="integrity",
-        created_by=actor,
-        created_at=clock.now(),
-        lifted_at=None,
-    )
-    session.add(flag)
-    session.flush()
-    emit(
+    flag = trust.raise_flag(
         session,
         clock,
-        "trust.flag_created",
-        flag_id=flag.id,
         subject_kind="buyer",
         subject_id=claim.buyer_id,
-        reason=flag.reason,
-        by_user_id=actor,
+        reason=f"fast refund recovered (claim {claim.id}): {reason}",
+        source="integrity",
+        actor_id=actor,
     )
+    claim.detail = {**(claim.detail or {}), "buyer_flag_id": flag.id}
     return claim
 
 

@@ -545,6 +545,28 @@ def create_flag(
     source: str = "operator",
 ) -> IntegrityFlag:
     """Exclude an order, a review or a buyer from scores from the next run on (audited)."""
+    return raise_flag(
+        session,
+        clock,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        reason=reason,
+        source=source,
+        actor_id=principal.id,
+    )
+
+
+def raise_flag(
+    session: Session,
+    clock: Clock,
+    *,
+    subject_kind: str,
+    subject_id: int,
+    reason: str,
+    source: str,
+    actor_id: int | None,
+) -> IntegrityFlag:
+    """``create_flag`` for a rule of the platform as well as a person (``actor_id`` None)."""
     if subject_kind not in FLAG_KINDS:
         raise InvalidInput(f"subject_kind is one of {', '.join(FLAG_KINDS)}", field="subject_kind")
     if not reason.strip():
@@ -555,9 +577,9 @@ def create_flag(
     flag = IntegrityFlag(
         subject_kind=subject_kind,
         subject_id=subject_id,
-        reason=reason.strip(),
+        reason=reason.strip()[:300],
         source=source,
-        created_by=principal.id,
+        created_by=actor_id,
         created_at=clock.now(),
         lifted_at=None,
     )
@@ -571,7 +593,7 @@ def create_flag(
         subject_kind=subject_kind,
         subject_id=subject_id,
         reason=flag.reason,
-        by_user_id=principal.id,
+        by_user_id=actor_id,
     )
     return flag
 
@@ -589,6 +611,13 @@ def lift_flag(
     """An operator lifts a flag: from the next run on (T+1) the order, review or buyer counts in
     scores again. The reason and who lifted it are kept in the ``trust.flag_lifted`` event
     (the audit trail, as for raising a flag)."""
+    return lift(session, clock, flag_id=flag_id, reason=reason, actor_id=principal.id)
+
+
+def lift(
+    session: Session, clock: Clock, *, flag_id: int, reason: str, actor_id: int | None
+) -> IntegrityFlag:
+    """``lift_flag`` for a rule of the platform as well as a person (``actor_id`` None)."""
     if not reason.strip():
         raise InvalidInput("give a reason", field="reason")
     flag = get_flag(session, flag_id)
@@ -604,7 +633,7 @@ def lift_flag(
         subject_kind=flag.subject_kind,
         subject_id=flag.subject_id,
         reason=reason.strip(),
-        by_user_id=principal.id,
+        by_user_id=actor_id,
     )
     return flag
 

@@ -43,7 +43,7 @@ S = AfterSaleStatus
 MAX_EVIDENCE = 9
 
 
-def _evidence(urls: list[str]) -> list[str]:
+def clean_evidence(urls: list[str]) -> list[str]:
     """Links to photos or documents: at most nine, each an http(s) address."""
     if len(urls) > MAX_EVIDENCE:
         raise InvalidInput(f"at most {MAX_EVIDENCE} files", field="evidence_urls")
@@ -148,7 +148,7 @@ def open_aftersale(
             field="reason",
             code="window_closed",
         )
-    evidence = _evidence(evidence_urls or [])
+    evidence = clean_evidence(evidence_urls or [])
     if reason in policy.evidence_required and not evidence:
         raise InvalidInput(
             "photos or documents are required for this reason", field="evidence_urls"

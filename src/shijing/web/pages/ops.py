@@ -28,6 +28,7 @@ from shijing.core.clock import Clock
 from shijing.core.errors import NotFound
 from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import PageParams, fetch_page
+from shijing.guarantees import balances
 from shijing.guarantees.models import BADGE_HOLDING, Claim, ClaimStatus, Enrolment
 from shijing.trust import service as trust
 from shijing.web import charts
@@ -76,7 +77,7 @@ def _dashboard_context(session: Session, clock: Clock) -> dict[str, Any]:
             [(label, d.gmv_fen / 100) for label, d in days], floor=0.0, digits=2
         ),
         "queues": _queue_counts(session),
-        "funds": ops_metrics.fund_balances(session),
+        "funds": balances.fund_balances(session),
     }
 
 
@@ -95,7 +96,7 @@ def fund_page(request: Request, principal: MaybePrincipal, session: DbSession) -
     if principal is None:
         return sign_in("/ops/funds")
     allow(request, principal)
-    return show(request, "funds", {"funds": ops_metrics.fund_balances(session)})
+    return show(request, "funds", {"funds": balances.fund_balances(session)})
 
 
 # -- shops --------------------------------------------------------------------------------------

@@ -19,9 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from shijing.commerce.aftersales.models import AfterSale, AfterSaleKind
 from shijing.commerce.orders.models import Order
 from shijing.core.clock import DISPLAY_TZ
-from shijing.guarantees import deposits, funds
-from shijing.guarantees.models import Claim, ClaimStatus
-from shijing.ledger.models import LedgerAccount
+from shijing.guarantees.models import Claim
 
 WINDOW_DAYS = 30
 RETURN_KINDS = (AfterSaleKind.RETURN_REFUND.value,)  # as the badge's return rate counts them
@@ -169,50 +167,4 @@ def dashboard(session: Session, now: datetime, days: int = WINDOW_DAYS) -> Dashb
         delivered=delivered,
         claims_paid=paid,
         claims_paid_fen=paid_fen,
-    )
-
-
-@dataclass(frozen=True)
-class FundBalances:
-    guarantee_fund_fen: int
-    premium_pool_fen: int
-    fast_refund_float_fen: int
-    shop_receivables_fen: int  # what shops owe the platform beyond their deposits
-    shop_deposits_fen: int
-    claims_paid_fen: int  # ever
-    claims_open: int
-
-
-def fund_balances(session: Session) -> FundBalances:
-    """The platform's Trust Purchase accounts, what shops hold on deposit and owe, and claims,
-    read as ``GET /api/v1/guarantees/funds`` reads them (an account not yet opened reads 0)."""
-    platform = {
-        str(code): int(balance)
-        for code, balance in session.execute(
-            select(LedgerAccount.code, LedgerAccount.balance_fen).where(
-                LedgerAccount.code.in_(list(funds.PLATFORM_ACCOUNTS))
-            )
-        )
-    }
-    deposits_total = session.scalar(
-        select(func.coalesce(func.sum(LedgerAccount.balance_fen), 0)).where(
-            LedgerAccount.code.like("shop:%:deposit")
-        )
-    )
-    paid = session.scalar(
-        select(func.coalesce(func.sum(Claim.paid_fen), 0)).where(
-            Claim.status.in_([ClaimStatus.PAID.value, ClaimStatus.RECOVERED.value])
-        )
-    )
-    open_claims = session.scalar(
-        select(func.count(Claim.id)).where(Claim.status.in_(list(deposits.OPEN_CLAIM)))
-    )
-    return FundBalances(
-        guarantee_fund_fen=platform.get(funds.FUND, 0),
-        premium_pool_fen=platform.get(funds.PREMIUM_POOL, 0),
-        fast_refund_float_fen=platform.get(funds.FAST_REFUND_FLOAT, 0),
-        shop_receivables_fen=platform.get(funds.SHOP_RECEIVABLES, 0),
-        shop_deposits_fen=int(deposits_total or 0),
-        claims_paid_fen=int(paid or 0),
-        claims_open=int(open_claims or 0),
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -37,7 +36,7 @@ from shijing.commerce.reviews.models import Review
 from shijing.commerce.shipping import carriers
 from shijing.commerce.shipping import service as shipping
 from shijing.core.clock import Clock
-from shijing.core.errors import Conflict, DomainError, NotFound
+from shijing.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import PageParams
 from shijing.guarantees import claims, coverage
@@ -53,8 +52,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
-MAX_EVIDENCE = 9
-MAX_URL = 500
 MAX_DESCRIPTION = 1000
 MAX_CLAIM_TEXT = 2000
 MAX_REVIEW_TEXT = 1000
@@ -107,13 +104,12 @@ def _my_sale(session: Session, principal: Principal, order: Order, aftersale_id:
 def _urls(text: str) -> tuple[list[str], str | None]:
     """Evidence addresses, one a line; the i18n key of what is wrong with them, if anything."""
     urls = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(urls) > MAX_EVIDENCE:
-        return urls, "orders.error.too_many_urls"
-    for url in urls:
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > MAX_URL:
-            return urls, "orders.error.bad_url"
-    return urls, None
+    try:
+        return aftersales.clean_evidence(urls), None
+    except InvalidInput as exc:  # the service's own rule, told in the page's words
+        if exc.field == "evidence_urls":
+            return urls, "orders.error.too_many_urls"
+        return urls, "orders.error.bad_url"
 
 
 def _amount(text: str) -> tuple[int | None, str | None]:
