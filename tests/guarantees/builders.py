@@ -20,7 +20,7 @@ from shijing.core.outbox import Dispatcher
 from shijing.guarantees import deposits, enrolment, funds
 from shijing.guarantees.models import Claim
 from shijing.trust.models import BuyerCredit, ShopScore
-from shijing.trust.service import ensure_default_definition
+from shijing.trust.versions import ensure_default_definition
 from tests.factories import (
     buy_and_deliver,
     deliver_parcel,

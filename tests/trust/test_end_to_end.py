@@ -15,7 +15,7 @@ from shijing.core.clock import ManualClock
 from shijing.core.db import Database
 from shijing.core.deadlines import run_due
 from shijing.core.errors import InvalidInput
-from shijing.trust import service
+from shijing.trust import service, versions
 from shijing.trust.definition import ScoreDefinition
 from shijing.trust.models import ShopScore
 from shijing.trust.settings import TrustSettings
@@ -31,8 +31,8 @@ def world(session: Session, clock: ManualClock, tmp_path: Path) -> dict[str, obj
     orders = [buy_and_deliver(session, clock, buyer=buyer, product=product) for _ in range(3)]
     body = ScoreDefinition().model_dump(mode="json")
     body["shop"]["min_orders"] = 2
-    service.add_definition(session, clock, version="small", body=body)
-    service.activate_definition(session, clock, version="small")
+    versions.add_definition(session, clock, version="small", body=body)
+    versions.activate_definition(session, clock, version="small")
     session.commit()
     clock.advance(timedelta(days=1))
     return {"shop": shop, "owner": owner, "buyer": buyer, "orders": orders, "root": tmp_path}
@@ -87,7 +87,7 @@ def test_bad_input_leaves_scores_alone(session: Session, clock: ManualClock, wor
         session.rollback()
     assert session.scalar(select(func.count()).select_from(ShopScore)) == before
     with pytest.raises(InvalidInput) as bad:
-        service.add_definition(session, clock, version="v9", body={"shop": {"window_days": 0}})
+        versions.add_definition(session, clock, version="v9", body={"shop": {"window_days": 0}})
     assert bad.value.field == "shop.window_days"
 
 

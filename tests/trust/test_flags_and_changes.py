@@ -15,7 +15,7 @@ from shijing.accounts.models import Role
 from shijing.core.clock import ManualClock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import OutboxEvent
-from shijing.trust import service
+from shijing.trust import service, versions
 from shijing.trust.definition import ScoreDefinition
 from shijing.trust.models import BuyerCredit, CreatorScore
 from tests.factories import (
@@ -38,8 +38,8 @@ def world(session: Session, clock: ManualClock, tmp_path: Path) -> dict[str, obj
     orders = [buy_and_deliver(session, clock, buyer=buyer, product=product) for _ in range(3)]
     body = ScoreDefinition().model_dump(mode="json")
     body["shop"]["min_orders"] = 2
-    service.add_definition(session, clock, version="small", body=body)
-    service.activate_definition(session, clock, version="small")
+    versions.add_definition(session, clock, version="small", body=body)
+    versions.activate_definition(session, clock, version="small")
     operator = make_user(session, clock, roles=(Role.OPERATOR,))
     session.commit()
     clock.advance(timedelta(days=1))

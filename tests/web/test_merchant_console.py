@@ -26,7 +26,7 @@ from shijing.core.clock import ManualClock
 from shijing.core.db import Database
 from shijing.guarantees import enrolment, funds
 from shijing.trust.models import ShopScore
-from shijing.trust.service import ensure_default_definition
+from shijing.trust.versions import ensure_default_definition
 from tests.factories import (
     first_sku,
     make_order,

@@ -82,7 +82,9 @@ def pay_on_approval(session: Session, event: OutboxEvent, clock: Clock) -> None:
 
 @bus.subscribe("trust.scores_computed")
 def badges_after_scores(session: Session, event: OutboxEvent, clock: Clock) -> None:
-    enrolment.evaluate_all(session, clock)
+    # a version on trial is scored for comparison only: badges follow the scores in force
+    if event.payload.get("active", True):
+        enrolment.evaluate_all(session, clock)
 
 
 @due.register("guarantees.pay_claims")

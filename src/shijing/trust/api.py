@@ -3,22 +3,25 @@ the buyer's own credit, operator flags and score definitions."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from shijing.accounts.deps import CurrentPrincipal, OperatorPrincipal, ensure_visible
 from shijing.commerce.creators.service import creator_of_user, get_creator
 from shijing.commerce.shops.access import require_shop_staff
 from shijing.core.http import ClockDep, DbSession, Id
-from shijing.trust import service
+from shijing.trust import comparison, service, versions
 from shijing.trust.models import IntegrityFlag, ScoreDefinitionRow
 from shijing.trust.schemas import (
+    ComparisonOut,
     CreatorScoreDay,
     CreatorScoreExplanation,
     CreatorScoreSummary,
     CreditOut,
     DefinitionIn,
+    DefinitionList,
     DefinitionOut,
     FlagIn,
     FlagLiftIn,
@@ -29,6 +32,7 @@ from shijing.trust.schemas import (
 )
 
 router = APIRouter(tags=["trust"])
+Version = Annotated[str, Path(min_length=1, max_length=20, description="definition version")]
 HistoryDays = Annotated[int, Query(ge=1, le=100, description="days of history")]
 
 
@@ -129,20 +133,81 @@ def lift_flag(
     return service.lift_flag(session, clock, principal, flag_id=flag_id, reason=body.reason)
 
 
+def _definition_out(session: DbSession, row: ScoreDefinitionRow) -> DefinitionOut:
+    out = DefinitionOut.model_validate(row)
+    out.last_scored = versions.last_run_day(session, row.version)
+    return out
+
+
+@router.get("/admin/score-definitions", response_model=DefinitionList)
+def list_definitions(
+    _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> DefinitionList:
+    """Every definition version, the newest first: which is active, which are on trial."""
+    rows = versions.list_definitions(session, clock)
+    return DefinitionList(items=[_definition_out(session, row) for row in rows])
+
+
 @router.post(
     "/admin/score-definitions", status_code=status.HTTP_201_CREATED, response_model=DefinitionOut
 )
 def add_definition(
     body: DefinitionIn, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
-) -> ScoreDefinitionRow:
-    """Store a new definition version (validated; inactive until activated)."""
-    return service.add_definition(
-        session, clock, version=body.version, body=body.body, note=body.note
+) -> DefinitionOut:
+    """Store a new definition version (validated; inactive until activated; with ``trial`` it
+    is scored daily beside the active one)."""
+    row = versions.add_definition(
+        session, clock, version=body.version, body=body.body, note=body.note, trial=body.trial
     )
+    return _definition_out(session, row)
+
+
+@router.get("/admin/score-definitions/{version}", response_model=DefinitionOut)
+def get_definition(
+    version: Version, _principal: OperatorPrincipal, session: DbSession
+) -> DefinitionOut:
+    return _definition_out(session, versions.find_version(session, version))
+
+
+@router.post("/admin/score-definitions/{version}/trial", response_model=DefinitionOut)
+def start_trial(
+    version: Version, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> DefinitionOut:
+    """Score this version every day beside the active one, for comparison."""
+    return _definition_out(session, versions.start_trial(session, clock, version=version))
+
+
+@router.delete("/admin/score-definitions/{version}/trial", response_model=DefinitionOut)
+def stop_trial(
+    version: Version, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> DefinitionOut:
+    """Stop the daily trial scoring (the scores it made are kept)."""
+    return _definition_out(session, versions.stop_trial(session, clock, version=version))
+
+
+@router.get("/admin/score-definitions/{version}/comparison", response_model=ComparisonOut)
+def compare_definition(
+    version: Version,
+    _principal: OperatorPrincipal,
+    session: DbSession,
+    clock: ClockDep,
+    against: Annotated[
+        str | None, Query(min_length=1, max_length=20, description="default: the active version")
+    ] = None,
+    as_of: Annotated[
+        date | None, Query(description="default: the latest day both versions were scored")
+    ] = None,
+) -> ComparisonOut:
+    """What switching this version on would change for shops, creators and buyers: bands
+    before and after, rank correlation, the biggest movers."""
+    found = comparison.compare(session, clock, candidate=version, baseline=against, as_of=as_of)
+    return ComparisonOut.model_validate(found)
 
 
 @router.post("/admin/score-definitions/{version}/activate", response_model=DefinitionOut)
 def activate_definition(
-    version: str, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
-) -> ScoreDefinitionRow:
-    return service.activate_definition(session, clock, version=version)
+    version: Version, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> DefinitionOut:
+    """Switch this version on (it must have been scored up to the active version's latest
+    day, so that no score disappears)."""
+    return _definition_out(session, versions.activate_definition(session, clock, version=version))

@@ -1,4 +1,5 @@
-"""`shijing score ...`: run the daily scoring by hand, explain a shop's score."""
+"""`shijing score ...`: run the daily scoring by hand, explain a shop's score, try a new
+definition version beside the active one and compare them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from shijing.core.clock import SystemClock
 from shijing.core.db import Database
 from shijing.core.errors import DomainError
 from shijing.core.settings import get_settings
-from shijing.trust import service
+from shijing.trust import comparison, service, versions
 
 score_app = typer.Typer(help="Trust scores.", no_args_is_help=True)
 console = Console()
@@ -144,6 +145,97 @@ def score_explain(shop: Annotated[int, typer.Option("--shop", help="shop id")]) 
                 console.print(f"• {line}")
     finally:
         db.dispose()
+
+
+@score_app.command("compare")
+def score_compare(
+    definition: Annotated[str, typer.Option(help="the candidate definition version")],
+    against: Annotated[
+        str | None, typer.Option(help="the version to compare with (default: the active one)")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: latest day both scored)")
+    ] = None,
+) -> None:
+    """What switching a definition version on would change: bands, rank correlation, movers."""
+    day = _parse_day(as_of)
+    db = Database.from_url(get_settings().database_url)
+    try:
+        with db.transaction() as session:
+            found = comparison.compare(
+                session, SystemClock(), candidate=definition, baseline=against, as_of=day
+            )
+    except DomainError as exc:
+        raise _fail(exc.message, exc.field) from exc
+    finally:
+        db.dispose()
+    s, c, b = found.shops, found.creators, found.buyers
+    console.print(
+        f"[bold]{found.candidate}[/bold] against {found.baseline}, scores as of {found.as_of}"
+    )
+    summary = Table(title="How the scores move")
+    for col in ("score", "scored under both", "mean Δ", "mean |Δ|", "max |Δ|", "Spearman"):
+        summary.add_column(col, justify="left" if col == "score" else "right")
+    for name, ch in (("shops", s.changes), ("creators", c.changes), ("buyers", b.changes)):
+        summary.add_row(
+            name,
+            str(ch.compared),
+            _num(ch.mean_change, 2),
+            _num(ch.mean_abs_change, 2),
+            _num(ch.max_abs_change, 2),
+            _num(ch.spearman, 3),
+        )
+    console.print(summary)
+    console.print(
+        f"shops: {s.moved_up} into a better band, {s.moved_down} into a worse one; "
+        f"{s.gained_score} newly scored, {s.lost_score} no longer scored (not enough data)"
+    )
+    console.print(
+        f"creators: {c.became_shown} newly shown, {c.became_hidden} no longer shown; "
+        f"buyers: {b.moved_up} up a level, {b.moved_down} down"
+    )
+    bands = Table(title=f"Shop bands: {found.baseline} (rows) → {found.candidate} (columns)")
+    targets = sorted({t for row in s.bands.values() for t in row})
+    bands.add_column(found.baseline)
+    for target in targets:
+        bands.add_column(target, justify="right")
+    for source in sorted(s.bands):
+        bands.add_row(source, *(str(s.bands[source].get(t, 0)) for t in targets))
+    console.print(bands)
+    if s.movers:
+        movers = Table(title="Shops that move the most")
+        for col in ("shop", found.baseline, found.candidate, "Δ", "bands"):
+            movers.add_column(col, justify="right")
+        for m in s.movers:
+            movers.add_row(
+                str(m.shop_id),
+                _num(m.baseline, 2),
+                _num(m.candidate, 2),
+                _num(m.change, 2),
+                f"{m.baseline_band} → {m.candidate_band}",
+            )
+        console.print(movers)
+
+
+@score_app.command("trial")
+def score_trial(
+    definition: Annotated[str, typer.Option(help="definition version")],
+    stop: Annotated[bool, typer.Option("--stop", help="end the trial")] = False,
+) -> None:
+    """Score a definition version every day beside the active one (or stop doing so)."""
+    db = Database.from_url(get_settings().database_url)
+    clock = SystemClock()
+    try:
+        with db.transaction() as session:
+            if stop:
+                versions.stop_trial(session, clock, version=definition)
+            else:
+                versions.start_trial(session, clock, version=definition)
+    except DomainError as exc:
+        raise _fail(exc.message, exc.field) from exc
+    finally:
+        db.dispose()
+    console.print(f"{definition}: trial {'stopped' if stop else 'started'}")
 
 
 def _num(value: float | None, digits: int = 4) -> str:

@@ -12,7 +12,8 @@ from shijing.core.db import Base
 
 
 class ScoreDefinitionRow(Base):
-    """One version of the score definition (validated JSON); exactly one is active."""
+    """One version of the score definition (validated JSON); exactly one is active. A version on
+    trial is scored every day beside the active one, for comparison, and serves nobody."""
 
     __tablename__ = "trust_score_definitions"
 
@@ -20,6 +21,7 @@ class ScoreDefinitionRow(Base):
     version: Mapped[str] = mapped_column(String(20), unique=True)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=False, index=True)
+    trial: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime]
     activated_at: Mapped[datetime | None]

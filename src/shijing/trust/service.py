@@ -22,101 +22,21 @@ from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import emit
 from shijing.trust import pipeline, scoring
-from shijing.trust.definition import DEFAULT_VERSION, ScoreDefinition, parse_definition
 from shijing.trust.engines import ENGINES, ScoringEngine
 from shijing.trust.export import export_facts
 from shijing.trust.models import (
     BuyerCredit,
     CreatorScore,
     IntegrityFlag,
-    ScoreDefinitionRow,
     ScoreRun,
     ShopScore,
 )
 from shijing.trust.settings import get_trust_settings
+from shijing.trust.versions import active_version, definition_of, last_run_day, trial_versions
 
 log = structlog.get_logger(__name__)
 
 Progress = Callable[[str], None]
-
-
-# -- definitions -------------------------------------------------------------------------------
-
-
-def ensure_default_definition(session: Session, clock: Clock) -> ScoreDefinitionRow:
-    """The active definition, creating version v1 (the defaults) on first use."""
-    row = session.scalar(select(ScoreDefinitionRow).where(ScoreDefinitionRow.active.is_(True)))
-    if row is not None:
-        return row
-    row = session.scalar(
-        select(ScoreDefinitionRow).where(ScoreDefinitionRow.version == DEFAULT_VERSION)
-    )
-    if row is None:
-        now = clock.now()
-        row = ScoreDefinitionRow(
-            version=DEFAULT_VERSION,
-            body=ScoreDefinition().model_dump(mode="json"),
-            active=True,
-            note="defaults",
-            created_at=now,
-            activated_at=now,
-        )
-        session.add(row)
-        session.flush()
-    return row
-
-
-def definition_of(session: Session, clock: Clock, version: str | None) -> tuple[str, Any]:
-    """(version, validated definition): the named version, or the active one."""
-    if version is None:
-        row = ensure_default_definition(session, clock)
-    else:
-        found = session.scalar(
-            select(ScoreDefinitionRow).where(ScoreDefinitionRow.version == version)
-        )
-        if found is None:
-            raise InvalidInput(f"no score definition version {version!r}", field="definition")
-        row = found
-    return row.version, parse_definition(row.body)
-
-
-def add_definition(
-    session: Session, clock: Clock, *, version: str, body: dict[str, Any], note: str = ""
-) -> ScoreDefinitionRow:
-    """Store a new (inactive) definition version after validating it."""
-    definition = parse_definition(body)
-    if not version or len(version) > 20:
-        raise InvalidInput("a version is 1–20 characters", field="version")
-    if session.scalar(select(ScoreDefinitionRow.id).where(ScoreDefinitionRow.version == version)):
-        raise Conflict(f"version {version!r} exists", field="version")
-    row = ScoreDefinitionRow(
-        version=version,
-        body=definition.model_dump(mode="json"),
-        active=False,
-        note=note,
-        created_at=clock.now(),
-        activated_at=None,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def activate_definition(session: Session, clock: Clock, *, version: str) -> ScoreDefinitionRow:
-    ensure_default_definition(session, clock)
-    row = session.scalar(select(ScoreDefinitionRow).where(ScoreDefinitionRow.version == version))
-    if row is None:
-        raise NotFound(f"no score definition version {version!r}", field="version")
-    for other in session.scalars(
-        select(ScoreDefinitionRow).where(ScoreDefinitionRow.active.is_(True))
-    ):
-        other.active = False
-    session.flush()
-    row.active = True
-    row.activated_at = clock.now()
-    session.flush()
-    emit(session, clock, "trust.definition_activated", version=version)
-    return row
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -227,6 +147,7 @@ def run_scores(
         "trust.scores_computed",
         as_of=day,
         definition_version=version_name,
+        active=version_name == active_version(session),
         shops=summary.shops,
     )
     log.info("trust.scores_computed", as_of=str(day), version=version_name, shops=summary.shops)
@@ -403,38 +324,26 @@ def _points_by_shop(session: Session, version: str, day: date) -> dict[int, dict
     return out
 
 
-def last_run_day(session: Session, version: str) -> date | None:
-    return session.scalar(
-        select(ScoreRun.as_of)
-        .where(ScoreRun.definition_version == version)
-        .order_by(ScoreRun.as_of.desc())
-        .limit(1)
-    )
-
-
 def run_daily(session: Session, clock: Clock, *, root: Path | None = None) -> int:
-    """The due step's work: score as of today once per day (active definition, DuckDB).
-    Returns 1 when it computed, 0 when today's scores exist or there are no facts yet."""
+    """The due step's work: score as of today once per day, under the active definition and
+    beside it every version on trial (DuckDB; the facts are exported once). Returns how many
+    versions it scored: 0 when today's scores exist or there are no facts yet."""
     version, _definition = definition_of(session, clock, None)
     today = clock.now().date()
-    last = last_run_day(session, version)
-    if last is not None and last >= today:
-        return 0
     first_order = session.scalar(select(Order.placed_at).order_by(Order.placed_at).limit(1))
     if first_order is None or first_order >= pipeline.instant(today):
         return 0
-    run_scores(session, clock, as_of=today, root=root)
-    return 1
+    due = [
+        v
+        for v in (version, *trial_versions(session))
+        if (last := last_run_day(session, v)) is None or last < today
+    ]
+    for i, v in enumerate(due):
+        run_scores(session, clock, as_of=today, version=v, root=root, export=i == 0)
+    return len(due)
 
 
 # -- serving -----------------------------------------------------------------------------------
-
-
-def _active_version(session: Session) -> str:
-    version = session.scalar(
-        select(ScoreDefinitionRow.version).where(ScoreDefinitionRow.active.is_(True))
-    )
-    return version or DEFAULT_VERSION
 
 
 def latest_shop_score(
@@ -444,7 +353,7 @@ def latest_shop_score(
         select(ShopScore)
         .where(
             ShopScore.shop_id == shop_id,
-            ShopScore.definition_version == (version or _active_version(session)),
+            ShopScore.definition_version == (version or active_version(session)),
         )
         .order_by(ShopScore.as_of.desc())
         .limit(1)
@@ -459,7 +368,7 @@ def shop_history(
             select(ShopScore)
             .where(
                 ShopScore.shop_id == shop_id,
-                ShopScore.definition_version == (version or _active_version(session)),
+                ShopScore.definition_version == (version or active_version(session)),
             )
             .order_by(ShopScore.as_of.desc())
             .limit(days)
@@ -474,7 +383,7 @@ def latest_creator_score(
         select(CreatorScore)
         .where(
             CreatorScore.creator_id == creator_id,
-            CreatorScore.definition_version == (version or _active_version(session)),
+            CreatorScore.definition_version == (version or active_version(session)),
         )
         .order_by(CreatorScore.as_of.desc())
         .limit(1)
@@ -487,7 +396,7 @@ def creator_history(session: Session, creator_id: int, *, days: int = 30) -> lis
             select(CreatorScore)
             .where(
                 CreatorScore.creator_id == creator_id,
-                CreatorScore.definition_version == _active_version(session),
+                CreatorScore.definition_version == active_version(session),
             )
             .order_by(CreatorScore.as_of.desc())
             .limit(days)
@@ -502,7 +411,7 @@ def buyer_credit(session: Session, clock: Clock, user: User) -> dict[str, Any]:
         select(BuyerCredit)
         .where(
             BuyerCredit.buyer_id == user.id,
-            BuyerCredit.definition_version == _active_version(session),
+            BuyerCredit.definition_version == active_version(session),
         )
         .order_by(BuyerCredit.as_of.desc())
         .limit(1)
