@@ -27,7 +27,7 @@ from shijing.core.db import Database
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.guarantees import claims, coverage, programmes
 from shijing.ledger import service as ledger
-from tests.factories import first_sku, make_product, principal_of
+from tests.factories import api_login, first_sku, make_product, principal_of
 from tests.guarantees.builders import (
     buyer,
     covered_order,
@@ -361,6 +361,47 @@ def test_a_phone_listing_with_more_than_one_unit_cannot_be_inspected(
         _inspect(session, clock, batch, imei())
     assert (refused.value.code, refused.value.field) == ("more_than_one", "product_id")
     assert counts(session) == before
+
+
+def test_an_inspected_phone_cannot_be_restocked(
+    session: Session, clock: ManualClock, client: TestClient
+) -> None:
+    """One listed report is one phone: more units (a restock or a new SKU with stock) would sell
+    the same IMEI twice, over the API as anywhere; a write-off is still allowed."""
+    shop = _phone_shop(session, clock)
+    phone = _phone(session, clock, shop)
+    _inspect(session, clock, phone, imei())
+    sku = first_sku(session, phone)
+    session.commit()
+    owner = api_login(client, _owner(session, shop.id).email)
+    before = counts(session)
+    restock = client.post(f"/api/v1/skus/{sku.id}/stock", json={"delta": 1}, headers=owner)
+    assert (restock.status_code, restock.json()["field"]) == (409, "delta"), restock.text
+    assert "one unit" in restock.json()["message"]
+    second = client.post(
+        f"/api/v1/products/{phone.id}/skus",
+        json={"code": "SPARE", "price_fen": 300_000, "stock": 1},
+        headers=owner,
+    )
+    assert (second.status_code, second.json()["field"]) == (409, "stock"), second.text
+    assert counts(session) == before
+    session.refresh(sku)
+    assert sku.stock == 1
+    empty_sku = client.post(
+        f"/api/v1/products/{phone.id}/skus",
+        json={"code": "NONE", "price_fen": 300_000, "stock": 0},
+        headers=owner,
+    )
+    assert empty_sku.status_code == 201, empty_sku.text
+    written_off = client.post(f"/api/v1/skus/{sku.id}/stock", json={"delta": -1}, headers=owner)
+    assert written_off.status_code == 200, written_off.text
+    assert written_off.json()["stock"] == 0
+    # an uninspected phone listing restocks as any product does
+    other = _phone(session, clock, shop)
+    session.commit()
+    other_sku = first_sku(session, other)
+    more = client.post(f"/api/v1/skus/{other_sku.id}/stock", json={"delta": 2}, headers=owner)
+    assert more.status_code == 200, more.text
 
 
 def test_a_listing_can_be_reinspected(session: Session, clock: ManualClock) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from shijing.accounts.service import Principal
 from shijing.commerce.catalog.categories import luhn_ok
 from shijing.commerce.catalog.models import Product, Sku
+from shijing.commerce.catalog.stock_caps import register as register_stock_cap
 from shijing.commerce.orders.models import Order
 from shijing.commerce.shipping.preconditions import register
 from shijing.commerce.shops.access import require_shop_staff
@@ -268,6 +269,17 @@ def record_inspection(
         imei=digits,
     )
     return report
+
+
+@register_stock_cap("guarantees.one_phone_per_listing")
+def _a_listed_phone_is_one_unit(session: Session, product: Product) -> tuple[int, str] | None:
+    listed = session.scalar(
+        select(PhoneInspection.id).where(
+            PhoneInspection.product_id == product.id,
+            PhoneInspection.status == InspectionStatus.LISTED.value,
+        )
+    )
+    return None if listed is None else (1, "a used phone in the warranty programme is one unit")
 
 
 def inspection_of_product(session: Session, product_id: int) -> PhoneInspection | None:

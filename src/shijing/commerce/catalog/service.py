@@ -19,6 +19,7 @@ from shijing.commerce.catalog import shelf, stock
 from shijing.commerce.catalog.categories import get_category
 from shijing.commerce.catalog.models import Product, Sku
 from shijing.commerce.catalog.states import PRODUCT, shelf_state
+from shijing.commerce.catalog.stock_caps import check_stock_cap
 from shijing.commerce.shops import service as shops
 from shijing.commerce.shops.service import clean_text
 from shijing.core.errors import Conflict, InvalidInput, NotFound
@@ -448,6 +449,7 @@ def add_sku(
         raise Conflict(
             "this product already has a SKU with this code", field="code", code="code_taken"
         )
+    check_stock_cap(session, product, adding=draft.stock, field="stock")
     return _insert_sku(session, clock, principal, product, draft)
 
 
@@ -495,12 +497,13 @@ def adjust_sku_stock(
     note: str | None = None,
 ) -> Sku:
     """A restock (positive) or a write-off (negative) by the shop's staff; never below zero."""
-    sku, _ = _sku_for_action(session, principal, sku_id)
+    sku, product = _sku_for_action(session, principal, sku_id)
     units = _whole(delta, "delta")
     if units == 0:
         raise InvalidInput("must not be zero", field="delta")
     if abs(units) > MAX_STOCK or (units > 0 and sku.stock + units > MAX_STOCK):
         raise InvalidInput(f"stock must stay at most {MAX_STOCK:,}", field="delta")
+    check_stock_cap(session, product, adding=units, field="delta")
     text = clean_text(note, "note", NOTE_MAX, required=False) if note is not None else None
     stock.adjust_stock(
         session, clock, sku_id=sku.id, delta=units, actor_user_id=principal.id, note=text or None
