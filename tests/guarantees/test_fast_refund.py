@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ from shijing.guarantees import claims, coverage, funds, payouts
 from shijing.guarantees.models import Claim, ClaimEvent
 from shijing.ledger import service as ledger
 from shijing.trust.models import IntegrityFlag
-from tests.factories import deliver_parcel, principal_of
+from tests.factories import api_login, deliver_parcel, principal_of
 from tests.guarantees.builders import (
     FUND_CAPITAL,
     buyer,
@@ -91,6 +92,28 @@ def test_a_buyer_in_good_standing_is_refunded_at_pickup(
         FUND_CAPITAL - PRICE - (postage.paid_fen - pool_part)
     )
     assert ledger.check(session).ok
+
+
+def test_the_shop_never_sees_the_buyers_credit(
+    session: Session, db: Database, clock: ManualClock, client: TestClient
+) -> None:
+    """The shop sees that a fast refund was made and why (the rule held), never the number:
+    not in its claims list, the claim, or the claim's history."""
+    order, _, _ = _picked_up(session, db, clock, credit=87.0)
+    claim = _fast(session, order.id)
+    shop = session.get(Shop, order.shop_id)
+    assert shop is not None
+    session.commit()
+    staff = api_login(client, owner_of(session, shop).email)
+    seen = [
+        client.get(f"/api/v1/shops/{shop.id}/claims", headers=staff),
+        client.get(f"/api/v1/guarantees/claims/{claim.id}", headers=staff),
+        client.get(f"/api/v1/guarantees/claims/{claim.id}/history", headers=staff),
+    ]
+    assert [r.status_code for r in seen] == [200, 200, 200]
+    for response in seen:  # ids may contain any digits: the word is what must not be there
+        assert "credit" not in response.text.lower()
+    assert "fast refund" in seen[1].json()["decision_note"]
 
 
 def _shop_owner(session: Session, order: Order) -> Principal:

@@ -230,8 +230,10 @@ def on_return_picked_up(
                     claim,
                     "auto_approve",
                     None,
-                    f"buyer credit {credit:.0f} ≥ {threshold:.0f}; refunded before the shop "
-                    "receives the goods",
+                    # the shop sees this note: it says the rule held, never the buyer's
+                    # credit (only the buyer and operators see that; operators in ``detail``)
+                    "the buyer qualifies for fast refund; refunded before the shop receives "
+                    "the goods",
                 )
                 opened.append(claim)
         else:
@@ -435,7 +437,7 @@ def open_claim(
             claim,
             "auto_approve",
             None,
-            f"approved automatically: buyer credit {credit:.0f}, {format_fen(amount)}",
+            f"approved automatically within the guarantee's rule: {format_fen(amount)}",
         )
     else:
         move(session, clock, claim, "review", None, reason="needs an operator's decision")
