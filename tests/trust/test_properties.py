@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from shijing.trust.definition import Indicator
@@ -63,12 +63,42 @@ def test_a_negative_review_never_raises_a_score(duck: ScoringEngine, spec: list[
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(spec=shops)
+@example(spec=[(30, [False] * 40, [5] * 40), (30, [True] + [False] * 39, [5] * 40)])  # a tie
 def test_a_late_pickup_never_raises_a_score(duck: ScoringEngine, spec: list[Shop]) -> None:
     before = shop_scores(duck, build(spec))[1].total
     after = shop_scores(duck, build(spec, extra_late=True))[1].total
     assert before is not None
     assert after is not None
     assert after <= before
+
+
+ON_TIME, NEVER_LATE, ONE_LATE = (
+    Indicator.ON_TIME_PICKUP_RATE.value,
+    [False] * 40,
+    [True] + [False] * 39,
+)
+
+
+def _pickup(result: ShopResult) -> float | None:
+    return next(i.score for i in result.indicators if i.indicator == ON_TIME)
+
+
+def test_worsening_into_a_tie_with_the_peers_lowers_the_score(duck: ScoringEngine) -> None:
+    """Shop 1 is on time 30 of 30, shop 2 29 of 30. One late pickup more ties them: peers with
+    no spread stand at the average (85 on the indicator), never at full points for want of a
+    spread — which would raise shop 1's score for doing worse."""
+    spec: list[Shop] = [(30, NEVER_LATE, [5] * 40), (30, ONE_LATE, [5] * 40)]
+    before = shop_scores(duck, build(spec))
+    after = shop_scores(duck, build(spec, extra_late=True))
+    assert (_pickup(before[1]) or 0) > 85.0 > (_pickup(before[2]) or 100)
+    assert _pickup(after[1]) == _pickup(after[2]) == 85.0
+    assert (after[1].total or 0) < (before[1].total or 0)
+
+
+def test_peers_all_at_the_best_value_get_full_points(duck: ScoringEngine) -> None:
+    spec: list[Shop] = [(30, NEVER_LATE, [5] * 40), (35, NEVER_LATE, [5] * 40)]
+    scores = shop_scores(duck, build(spec))
+    assert _pickup(scores[1]) == _pickup(scores[2]) == 100.0
 
 
 def test_three_perfect_orders_do_not_outrank_three_thousand_at_99_percent(

@@ -190,6 +190,9 @@ _CODE = {name: k for k, name in enumerate(_ORDER)}
 _DIMENSION_NAMES = [DIMENSION_OF[Indicator(name)].value for name in _ORDER]
 _HOURS = np.array([Indicator(name) in MEAN_INDICATORS for name in _ORDER])
 _HIGHER = np.array([Indicator(name) in HIGHER_IS_BETTER for name in _ORDER])
+# the best value an indicator can take, as "goodness" (higher is better): every rate that counts
+# what went wrong at 0, on-time pickup at 1 (100%), the hours at 0
+_BEST = np.where(_HIGHER, 1.0, 0.0)
 
 
 def _floats(table: pa.Table, name: str) -> np.ndarray:
@@ -293,10 +296,15 @@ def shop_results(
             spread = sd > 1e-12
             dev = np.where(spread, (goodness - means[key]) / np.where(spread, sd, 1.0), 0.0)
             no_value = np.isnan(shrunk)
+            # Peers without spread all stand at the average (deviation 0, average points),
+            # with full points only where that common value is the best there is: a shop that
+            # worsens until it ties its peers loses points instead of jumping to 100. A shop
+            # alone in its group has nobody to fall short of: full points.
+            alone = ~(peers > 1)
+            tied_at_best = ~spread & np.isclose(goodness, _BEST[indicator], rtol=0, atol=1e-12)
+            full = no_value | alone | tied_at_best
             score = np.where(
-                np.isnan(cume),
-                np.nan,
-                np.where(no_value | ~spread, 100.0, _deviation_points_array(dev, d)),
+                np.isnan(cume), np.nan, np.where(full, 100.0, _deviation_points_array(dev, d))
             )
             deviation = np.where(np.isnan(cume) | no_value, np.nan, dev)
     weight_of = np.zeros(n_groups * width)
