@@ -369,3 +369,30 @@ def test_compare_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert "not on trial" in stop_twice.output
     finally:
         get_settings.cache_clear()
+
+
+def test_an_invalid_definition_is_refused_over_the_api(
+    session: Session, clock: ManualClock, client: TestClient
+) -> None:
+    operator = make_user(session, clock, roles=(Role.OPERATOR,))
+    session.commit()
+    headers = api_login(client, operator.email)
+    for body, field in (
+        (_definition(window_days=0), "shop.window_days"),
+        (
+            {"shop": {"indicator_weights": {"made_up_rate": 1.0}}},
+            "shop.indicator_weights.made_up_rate",
+        ),
+        (
+            {"shop": {"dimension_weights": {"product": 0.6, "logistics": 0.6}}},
+            "shop.dimension_weights",
+        ),
+    ):
+        refused = client.post(
+            "/api/v1/admin/score-definitions",
+            json={"version": "bad", "body": body},
+            headers=headers,
+        )
+        assert (refused.status_code, refused.json()["field"]) == (422, field), refused.text
+    listed = client.get("/api/v1/admin/score-definitions", headers=headers).json()["items"]
+    assert [d["version"] for d in listed] == ["v1"]

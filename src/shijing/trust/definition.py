@@ -11,8 +11,17 @@ import math
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from shijing.commerce.catalog.categories import roots
 from shijing.core.errors import InvalidInput
 
 
@@ -65,6 +74,11 @@ APPROVED_AFTERSALE_STATUSES = (
 )
 EXCUSED_FAULTS = ("buyer", "carrier")
 ALL_PEERS = "*"  # the peer group of every eligible shop, for categories with too few
+
+
+def _every_dimension(weights: dict[Dimension, float]) -> dict[Dimension, float]:
+    """A dimension a weighting leaves out weighs nothing (``{"product": 1}``: product only)."""
+    return {dimension: float(weights.get(dimension, 0.0)) for dimension in Dimension}
 
 
 def _sums_to_one(values: dict[Any, float], what: str) -> None:
@@ -162,20 +176,29 @@ class ShopScoreDefinition(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _stored_before_deviation_points(cls, data: Any) -> Any:
-        """A version stored before ``points_by`` and ``min_peers`` existed (its body lists
-        ``score_floor`` but not ``points_by``) keeps computing as it did: percentile points
-        against the root category however few its shops. New versions get the new defaults."""
-        if isinstance(data, dict) and "score_floor" in data and "points_by" not in data:
+    def _stored_before_deviation_points(cls, data: Any, info: ValidationInfo) -> Any:
+        """A version stored before ``points_by`` and ``min_peers`` existed (its stored body
+        lists ``score_floor`` but not ``points_by``) keeps computing as it did: percentile
+        points against the root category however few its shops. Only stored bodies: a new
+        body that sets ``score_floor`` alone gets the new defaults for the rest."""
+        stored = bool(info.context and info.context.get("stored"))
+        if stored and isinstance(data, dict) and "score_floor" in data and "points_by" not in data:
             return {"points_by": "percentile", "min_peers": 1, "average_points": None, **data}
         return data
 
     @model_validator(mode="before")
     @classmethod
-    def _stored_before_average_points(cls, data: Any) -> Any:
-        """A version stored before ``average_points`` existed (its body lists ``floor_at`` but
-        not ``average_points``) keeps its one straight line from the floor to 100."""
-        if isinstance(data, dict) and "floor_at" in data and "average_points" not in data:
+    def _stored_before_average_points(cls, data: Any, info: ValidationInfo) -> Any:
+        """A version stored before ``average_points`` existed (its stored body lists
+        ``floor_at`` but not ``average_points``) keeps its one straight line from the floor to
+        100. Only stored bodies, as above."""
+        stored = bool(info.context and info.context.get("stored"))
+        if (
+            stored
+            and isinstance(data, dict)
+            and "floor_at" in data
+            and "average_points" not in data
+        ):
             return {**data, "average_points": None}
         return data
 
@@ -194,16 +217,22 @@ class ShopScoreDefinition(BaseModel):
     @classmethod
     def _dimensions(cls, value: dict[Dimension, float]) -> dict[Dimension, float]:
         _sums_to_one(value, "dimension_weights")
-        return value
+        return _every_dimension(value)
 
     @field_validator("category_dimension_weights")
     @classmethod
     def _category_dimensions(
         cls, value: dict[str, dict[Dimension, float]]
     ) -> dict[str, dict[Dimension, float]]:
+        known = {c.code for c in roots()}
         for category, weights in value.items():
+            if category not in known:
+                raise ValueError(
+                    f"category_dimension_weights: {category!r} is not a root category (one of "
+                    f"{', '.join(sorted(known))})"
+                )
             _sums_to_one(weights, f"category_dimension_weights.{category}")
-        return value
+        return {category: _every_dimension(w) for category, w in value.items()}
 
     @field_validator("indicator_weights")
     @classmethod
@@ -318,10 +347,12 @@ class ScoreDefinition(BaseModel):
 DEFAULT_VERSION = "v1"
 
 
-def parse_definition(body: Any) -> ScoreDefinition:
-    """Validate a definition; 422 naming the first field at fault."""
+def parse_definition(body: Any, *, stored: bool = False) -> ScoreDefinition:
+    """Validate a definition; 422 naming the first field at fault. ``stored``: a body read
+    back from the database, which may predate fields added since (see the shop definition's
+    ``_stored_before_*`` upgrades); a new body always gets today's defaults."""
     try:
-        return ScoreDefinition.model_validate(body)
+        return ScoreDefinition.model_validate(body, context={"stored": stored})
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"] if p != "[key]") or "definition"

@@ -69,7 +69,7 @@ def definition_of(session: Session, clock: Clock, version: str | None) -> tuple[
         if found is None:
             raise InvalidInput(f"no score definition version {version!r}", field="definition")
         row = found
-    return row.version, parse_definition(row.body)
+    return row.version, parse_definition(row.body, stored=True)
 
 
 def list_definitions(session: Session, clock: Clock) -> list[ScoreDefinitionRow]:
