@@ -130,9 +130,13 @@ def start_trial(session: Session, clock: Clock, *, version: str) -> ScoreDefinit
     """Score ``version`` every day beside the active one, for comparison."""
     row = find_version(session, version)
     if row.active:
-        raise Conflict(f"version {version!r} is the active one", field="version")
+        raise Conflict(
+            f"version {version!r} is the active one", field="version", code="already_active"
+        )
     if row.trial:
-        raise Conflict(f"version {version!r} is on trial already", field="version")
+        raise Conflict(
+            f"version {version!r} is on trial already", field="version", code="already_on_trial"
+        )
     row.trial = True
     session.flush()
     emit(session, clock, "trust.definition_trial_started", version=version)
@@ -143,7 +147,7 @@ def stop_trial(session: Session, clock: Clock, *, version: str) -> ScoreDefiniti
     """Stop scoring ``version`` daily; the scores it has are kept for comparison."""
     row = find_version(session, version)
     if not row.trial:
-        raise Conflict(f"version {version!r} is not on trial", field="version")
+        raise Conflict(f"version {version!r} is not on trial", field="version", code="not_on_trial")
     row.trial = False
     session.flush()
     emit(session, clock, "trust.definition_trial_stopped", version=version)
@@ -174,6 +178,7 @@ def activate_definition(session: Session, clock: Clock, *, version: str) -> Scor
                 f"latest day): score it first (shijing score run --definition {version}, or "
                 "put it on trial)",
                 field="version",
+                code="not_scored",
             )
     for other in session.scalars(
         select(ScoreDefinitionRow).where(ScoreDefinitionRow.active.is_(True))

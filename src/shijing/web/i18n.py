@@ -342,6 +342,7 @@ MESSAGES.update(
         "ops.section.complaints": {"zh-CN": "投诉处理", "en": "Complaints"},
         "ops.section.shops": {"zh-CN": "店铺", "en": "Shops"},
         "ops.section.creators": {"zh-CN": "达人", "en": "Creators"},
+        "ops.section.scores": {"zh-CN": "评分版本", "en": "Scores"},
         "ops.section.funds": {"zh-CN": "资金", "en": "Fund balances"},
         "ops.window": {
             "zh-CN": "近 {days} 天：{first} 至 {last}（北京时间）",
@@ -439,6 +440,7 @@ MESSAGES.update(
         "ops.band.good": {"zh-CN": "良好", "en": "good"},
         "ops.band.fair": {"zh-CN": "一般", "en": "fair"},
         "ops.band.poor": {"zh-CN": "较差", "en": "poor"},
+        "ops.band.not_enough_data": {"zh-CN": "数据不足", "en": "not enough data"},
         "ops.category": {"zh-CN": "主营类目", "en": "Main category"},
         "ops.status_reason": {"zh-CN": "状态原因", "en": "Status reason"},
         "ops.followers": {"zh-CN": "粉丝", "en": "Followers"},
@@ -560,6 +562,132 @@ MESSAGES.update(
         "ops.error.invalid_state": {
             "zh-CN": "该事项的当前状态不允许此操作（可能已被他人处理），请刷新",
             "en": "Its current state does not allow this (someone may have handled it); reload",
+        },
+    }
+)
+
+# -- operator console: score definition versions (pages/ops_scores.py, templates/ops/_scores.html)
+MESSAGES.update(
+    {
+        "ops.scores.about": {
+            "zh-CN": "生效版本的评分对外展示；试运行版本每天与生效版本一起评分，仅用于对比。",
+            "en": "The active version's scores are the ones shown; a version on trial is scored "
+            "daily beside it, for comparison only.",
+        },
+        "ops.scores.status.active": {"zh-CN": "生效中", "en": "Active"},
+        "ops.scores.status.trial": {"zh-CN": "试运行中", "en": "On trial"},
+        "ops.scores.status.inactive": {"zh-CN": "未启用", "en": "Inactive"},
+        "ops.scores.note": {"zh-CN": "说明", "en": "Note"},
+        "ops.scores.last_run": {"zh-CN": "最近评分日", "en": "Last scored"},
+        "ops.scores.never_run": {"zh-CN": "尚未评分", "en": "Not scored yet"},
+        "ops.scores.created": {"zh-CN": "创建于", "en": "Created"},
+        "ops.scores.activated": {"zh-CN": "启用于", "en": "Activated"},
+        "ops.scores.compare_link": {
+            "zh-CN": "与生效版本（{active}）对比",
+            "en": "Compare with the active version ({active})",
+        },
+        "ops.action.start_trial": {"zh-CN": "开始试运行", "en": "Start trial"},
+        "ops.action.stop_trial": {"zh-CN": "停止试运行", "en": "Stop trial"},
+        "ops.action.activate": {"zh-CN": "设为生效版本", "en": "Activate"},
+        "ops.action.compare": {"zh-CN": "对比", "en": "Compare"},
+        "ops.done.score_version": {
+            "zh-CN": "版本 {version} 已更新",
+            "en": "Version {version} updated",
+        },
+        "ops.error.not_scored": {
+            "zh-CN": "该版本尚未评分到生效版本的最近评分日，不能启用：请先试运行（每日评分）"
+            "或手动评分，评分后再启用",
+            "en": "Not scored up to the active version's last scored day yet, so it cannot be "
+            "switched on: put it on trial (scored daily) or score it by hand, then activate it",
+        },
+        "ops.error.already_active": {
+            "zh-CN": "这是生效版本",
+            "en": "This is the active version",
+        },
+        "ops.error.already_on_trial": {
+            "zh-CN": "该版本已在试运行中",
+            "en": "This version is on trial already",
+        },
+        "ops.error.not_on_trial": {
+            "zh-CN": "该版本不在试运行中",
+            "en": "This version is not on trial",
+        },
+        "ops.scores.comparison": {
+            "zh-CN": "{version} 与生效版本 {active} 对比",
+            "en": "{version} compared with the active version {active}",
+        },
+        "ops.scores.as_of_field": {"zh-CN": "评分日（可选）", "en": "Scored on (optional)"},
+        "ops.scores.compared_on": {
+            "zh-CN": "{day} 的评分：{baseline}（生效）→ {candidate}",
+            "en": "Scores of {day}: {baseline} (active) → {candidate}",
+        },
+        "ops.scores.summary": {"zh-CN": "分数变化", "en": "How scores move"},
+        "ops.scores.subjects": {"zh-CN": "评分对象", "en": "Scored"},
+        "ops.scores.compared": {"zh-CN": "两版都有分", "en": "Under both"},
+        "ops.scores.mean_change": {"zh-CN": "平均变化", "en": "Mean change"},
+        "ops.scores.mean_abs_change": {"zh-CN": "平均|变化|", "en": "Mean |change|"},
+        "ops.scores.max_abs_change": {"zh-CN": "最大|变化|", "en": "Max |change|"},
+        "ops.scores.spearman": {"zh-CN": "排序相关", "en": "Spearman"},
+        "ops.scores.spearman_about": {
+            "zh-CN": "排序相关（Spearman）：1 表示排名顺序不变，越低表示排名变化越大；"
+            "少于 3 个对象时不计算。",
+            "en": "Spearman rank correlation: 1 means the order is kept, lower means more "
+            "reordering; not computed for fewer than 3.",
+        },
+        "ops.scores.of.shops": {"zh-CN": "店铺", "en": "Shops"},
+        "ops.scores.of.creators": {"zh-CN": "达人", "en": "Creators"},
+        "ops.scores.of.buyers": {"zh-CN": "买家", "en": "Buyers"},
+        "ops.scores.move.moved_up": {"zh-CN": "店铺升档", "en": "Shops into a better band"},
+        "ops.scores.move.moved_down": {"zh-CN": "店铺降档", "en": "Shops into a worse band"},
+        "ops.scores.move.gained_score": {"zh-CN": "店铺新获评分", "en": "Shops newly scored"},
+        "ops.scores.move.lost_score": {"zh-CN": "店铺失去评分", "en": "Shops no longer scored"},
+        "ops.scores.move.became_shown": {"zh-CN": "达人分数新展示", "en": "Creators now shown"},
+        "ops.scores.move.became_hidden": {
+            "zh-CN": "达人分数不再展示",
+            "en": "Creators now hidden",
+        },
+        "ops.scores.move.buyers_up": {"zh-CN": "买家信用升级", "en": "Buyers up a level"},
+        "ops.scores.move.buyers_down": {"zh-CN": "买家信用降级", "en": "Buyers down a level"},
+        "ops.scores.bands": {
+            "zh-CN": "店铺档位：{baseline}（行）→ {candidate}（列）",
+            "en": "Shop bands: {baseline} (rows) → {candidate} (columns)",
+        },
+        "ops.scores.levels": {
+            "zh-CN": "买家信用等级：{baseline}（行）→ {candidate}（列）",
+            "en": "Buyer credit levels: {baseline} (rows) → {candidate} (columns)",
+        },
+        "ops.scores.before_after": {
+            "zh-CN": "{baseline} ↓ {candidate} →",
+            "en": "{baseline} ↓ {candidate} →",
+        },
+        "ops.scores.shop_movers": {"zh-CN": "变化最大的店铺", "en": "Shops that move most"},
+        "ops.scores.creator_movers": {"zh-CN": "变化最大的达人", "en": "Creators that move most"},
+        "ops.scores.no_movers": {"zh-CN": "没有分数变化", "en": "No score changes"},
+        "ops.scores.score_change": {
+            "zh-CN": "{baseline} → {candidate}",
+            "en": "{baseline} → {candidate}",
+        },
+        "ops.scores.band_change": {"zh-CN": "档位", "en": "Band"},
+        "ops.scores.error.unknown_version": {
+            "zh-CN": "没有评分版本 {version}",
+            "en": "There is no score definition version {version}",
+        },
+        "ops.scores.error.is_active": {
+            "zh-CN": "{version} 就是生效版本，请选择另一个版本对比",
+            "en": "{version} is the active version: choose another version to compare",
+        },
+        "ops.scores.error.not_scored_on": {
+            "zh-CN": "{day} 这一天 {version} 与 {active} 没有都评过分",
+            "en": "{version} and {active} were not both scored on {day}",
+        },
+        "ops.scores.error.never_both": {
+            "zh-CN": "{version} 与生效版本 {active} 还没有在同一天评过分：请先试运行或手动评分",
+            "en": "{version} and the active version {active} have not been scored on the same "
+            "day yet: put it on trial or score it by hand first",
+        },
+        "ops.scores.error.bad_day": {
+            "zh-CN": "请输入日期，如 2026-11-20",
+            "en": "Enter a day, e.g. 2026-11-20",
         },
     }
 )

@@ -26,7 +26,16 @@ from shijing.web.pages.access import admit, sign_in
 from shijing.web.pages.forms import FormErrors, field_values, form_field, htmx, refused, see_other
 from shijing.web.pages.render import render
 
-SECTIONS = ("dashboard", "arbitration", "claims", "complaints", "shops", "creators", "funds")
+SECTIONS = (
+    "dashboard",
+    "arbitration",
+    "claims",
+    "complaints",
+    "shops",
+    "creators",
+    "scores",
+    "funds",
+)
 FIELD_OF = {"amount_fen": "amount"}  # a service's field name → the form's
 
 
