@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +40,10 @@ def fixture() -> FactSet:
                 fs.complaint(order)
             if i == 6:
                 fs.aftersale(order, reason="damaged_in_transit", fault="carrier")
+            if i == 7:
+                fs.aftersale(order, reason="quality", status="closed", fault="buyer")
+            if i == 9:
+                fs.aftersale(order, reason="size", status="rejected")
             if i == 8 and shop_id == 2:
                 fs.flag("order", order)
     return fs
@@ -55,6 +59,9 @@ def run(engine: ScoringEngine, root: Path) -> tuple[list, list, list]:  # type: 
         engine.collect(pipeline.creator_outcomes(facts, AS_OF, d.creator)), d.creator
     )
     buyers = engine.collect(pipeline.buyer_aggregates(facts, AS_OF, d.buyer))
+    for b in buyers:
+        b["registered_at"] = b["registered_at"].replace(tzinfo=UTC)
+    credit = scoring.buyer_results(buyers, pipeline.instant(AS_OF), d.buyer)
     return (
         [
             (
@@ -77,8 +84,12 @@ def run(engine: ScoringEngine, root: Path) -> tuple[list, list, list]:  # type: 
                 b["completed"],
                 b["returns"],
                 b["failed_payments"],
+                b["buyer_fault"],
+                b["rejected"],
                 b["flags"],
                 round(b["expected_returns"], 9),
+                credit[b["buyer_id"]].score,
+                credit[b["buyer_id"]].level,
             )
             for b in buyers
         ),
@@ -95,6 +106,8 @@ def test_duckdb_and_spark_agree(duck: ScoringEngine, spark: ScoringEngine, tmp_p
     for a, b in zip(on_duck[1], on_spark[1], strict=True):
         assert a[3] == pytest.approx(b[3], abs=1e-9)
     assert on_duck[2] == on_spark[2]
+    assert any(b[5] for b in on_duck[2])  # a buyer-fault ruling counted
+    assert any(b[6] for b in on_duck[2])  # and a rejected after-sale
     assert any(s[1] is not None for s in on_duck[0])
     assert any(s[1] is None for s in on_duck[0])  # shop 4: not enough data
 

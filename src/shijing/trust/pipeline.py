@@ -391,14 +391,22 @@ def creator_outcomes(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Tab
 
 def buyer_aggregates(f: Facts, as_of: date, d: BuyerCreditDefinition) -> ir.Table:
     """Per buyer: account opening, completed orders, returns and what is normal for the
-    categories bought, buyer-fault rulings, rejected claims, failed payments, flags."""
+    categories bought, buyer-fault rulings, rejected claims, failed payments, flags.
+
+    Flagged orders count only as flags (a brushed order completes nothing). After-sales with a
+    fault ruled are the ruling's: the buyer's count as buyer fault (once, not also as a rejected
+    claim), the carrier's or the shop's against nobody here; neither is a return of the
+    buyer's own choosing."""
     end, start = _ts(as_of), _ts(as_of - timedelta(days=d.window_days))
     allo = f.orders.filter(f.orders.placed_at >= start, f.orders.placed_at < end)
-    paid = allo.filter(_before(allo.paid_at, end))
+    flagged_orders = _active_flags(f, "order", end)
+    counted = allo.anti_join(flagged_orders, allo.order_id == flagged_orders.flagged_id)
+    paid = counted.filter(_before(counted.paid_at, end))
     a = f.aftersales.filter(f.aftersales.opened_at < end)
     paid_ids = paid.select(p_id=paid.order_id)
     a = a.semi_join(paid_ids, a.order_id == paid_ids.p_id)
-    refunded = a.filter((a.refunded_fen > 0) | (a.status == "refunded"))
+    ruled = a.fault.notnull() & _before(a.ruled_at, end)
+    refunded = a.filter(((a.refunded_fen > 0) | (a.status == "refunded")) & ~ruled)
     returned_orders = refunded.select(ret_order=refunded.order_id).distinct()
     p = paid.left_join(returned_orders, paid.order_id == returned_orders.ret_order)
     p = p.mutate(returned=_int(p.ret_order.notnull()))
@@ -412,20 +420,20 @@ def buyer_aggregates(f: Facts, as_of: date, d: BuyerCreditDefinition) -> ir.Tabl
         returns=p.returned.sum(),
         expected_returns=p.norm_rate.sum(),
     )
-    per_buyer = allo.group_by("buyer_id").aggregate(
-        registered_at=allo.buyer_registered_at.max(),
-        failed_payments=allo.payment_failures.fill_null(0).cast("int64").sum(),
+    per_buyer = allo.group_by("buyer_id").aggregate(registered_at=allo.buyer_registered_at.max())
+    payments = counted.group_by(counted.buyer_id.name("fp")).aggregate(
+        failed_payments=counted.payment_failures.fill_null(0).cast("int64").sum()
     )
     claims = a.group_by(a.buyer_id.name("ab")).aggregate(
-        buyer_fault=_int((a.fault == "buyer") & _before(a.ruled_at, end)).sum(),
-        rejected=_int((a.status == "rejected") | (a.ruling == "close")).sum(),
+        buyer_fault=_int(ruled & (a.fault == "buyer")).sum(),
+        rejected=_int(((a.status == "rejected") | (a.ruling == "close")) & ~ruled).sum(),
     )
-    flagged_orders = _active_flags(f, "order", end)
     fo = allo.semi_join(flagged_orders, allo.order_id == flagged_orders.flagged_id)
     order_flags = fo.group_by(fo.buyer_id.name("fb")).aggregate(order_flags=fo.order_id.count())
     buyer_flags = _active_flags(f, "buyer", end).mutate(buyer_flag=1)
 
     b = per_buyer.left_join(per_buyer_paid, per_buyer.buyer_id == per_buyer_paid.pb)
+    b = b.left_join(payments, b.buyer_id == payments.fp)
     b = b.left_join(claims, b.buyer_id == claims.ab)
     b = b.left_join(order_flags, b.buyer_id == order_flags.fb)
     b = b.left_join(buyer_flags, b.buyer_id == buyer_flags.flagged_id)
