@@ -3,7 +3,7 @@ the whole trial (API → daily step scores both → comparison → switch) on SQ
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,119 +22,22 @@ from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import OutboxEvent
 from shijing.core.settings import get_settings
 from shijing.trust import comparison, versions
-from shijing.trust.definition import ScoreDefinition
-from shijing.trust.models import BuyerCredit, CreatorScore, ScoreRun, ShopScore
 from shijing.trust.settings import TrustSettings
 from tests.factories import api_login, buy_and_deliver, make_product, make_shop, make_user
-
-DAY = date(2026, 11, 20)
-
-
-def _definition(**shop: Any) -> dict[str, Any]:
-    body = ScoreDefinition().model_dump(mode="json")
-    body["shop"].update(shop)
-    return body
-
-
-def _run(session: Session, clock: ManualClock, version: str, day: date = DAY) -> None:
-    session.add(
-        ScoreRun(
-            definition_version=version,
-            as_of=day,
-            engine="duckdb",
-            shops=0,
-            creators=0,
-            buyers=0,
-            seconds=0.1,
-            computed_at=clock.now(),
-        )
-    )
-
-
-def _shop(
-    session: Session,
-    clock: ManualClock,
-    version: str,
-    shop_id: int,
-    total: float | None,
-    band: str | None,
-    product: float = 90.0,
-) -> None:
-    session.add(
-        ShopScore(
-            shop_id=shop_id,
-            definition_version=version,
-            as_of=DAY,
-            root_category="apparel",
-            orders=100 if total is not None else 5,
-            enough_data=total is not None,
-            total=total,
-            band=band,
-            dimensions={"product": product, "logistics": 90.0, "service": 90.0},
-            indicators=[],
-            suggestions=[],
-            computed_at=clock.now(),
-        )
-    )
+from tests.trust.stored import (
+    DAY,
+    definition_body,
+    stored_run,
+    stored_shop_score,
+    two_versions_scored,
+)
 
 
 @pytest.fixture
 def stored(session: Session, clock: ManualClock) -> None:
-    """v1 (active) and v2 scored on DAY: four shops, two creators, two buyers."""
-    versions.ensure_default_definition(session, clock)
-    versions.add_definition(session, clock, version="v2", body=_definition(prior_orders=80))
-    for version in ("v1", "v2"):
-        _run(session, clock, version)
-    # shop: v1 total/band → v2 total/band
-    # 1: 95 excellent → 88 good (−7; product 90 → 80) · 2: 85 good → 86 good (+1)
-    # 3: 70 fair → 82 good (+12) · 4: not enough data → 60 poor (newly scored)
-    # 5: 50 poor under v1 only (v2 has no row): no longer scored
-    for shop_id, total, band in ((1, 95.0, "excellent"), (2, 85.0, "good"), (3, 70.0, "fair")):
-        _shop(session, clock, "v1", shop_id, total, band)
-    _shop(session, clock, "v1", 4, None, None)
-    _shop(session, clock, "v1", 5, 50.0, "poor")
-    _shop(session, clock, "v2", 1, 88.0, "good", product=80.0)
-    _shop(session, clock, "v2", 2, 86.0, "good")
-    _shop(session, clock, "v2", 3, 82.0, "good")
-    _shop(session, clock, "v2", 4, 60.0, "poor")
-    for version, creator_id, enough, score in (
-        ("v1", 7, True, 4.5),
-        ("v2", 7, True, 4.2),
-        ("v1", 8, False, None),
-        ("v2", 8, True, 3.9),
-    ):
-        session.add(
-            CreatorScore(
-                creator_id=creator_id,
-                definition_version=version,
-                as_of=DAY,
-                orders=30,
-                enough_data=enough,
-                outcome=None,
-                conduct_deduction=0.0,
-                score=score,
-                detail={},
-                computed_at=clock.now(),
-            )
-        )
-    for version, buyer_id, score, level in (
-        ("v1", 11, 72.0, "good"),
-        ("v2", 11, 86.0, "excellent"),
-        ("v1", 12, 55.0, "fair"),
-        ("v2", 12, 55.0, "fair"),
-    ):
-        session.add(
-            BuyerCredit(
-                buyer_id=buyer_id,
-                definition_version=version,
-                as_of=DAY,
-                score=score,
-                level=level,
-                reasons=[],
-                computed_at=clock.now(),
-            )
-        )
-    session.flush()
+    """v1 (active) and v2 scored on DAY (``two_versions_scored``): shops 1–5, creators 7 and 8,
+    buyers 11 and 12."""
+    two_versions_scored(session, clock, shops=[1, 2, 3, 4, 5], creators=[7, 8], buyers=[11, 12])
 
 
 @pytest.mark.usefixtures("stored")
@@ -178,10 +81,10 @@ def test_stored_scores_compared_by_hand(session: Session, clock: ManualClock) ->
 def test_a_reordering_shows_in_the_rank_correlation(session: Session, clock: ManualClock) -> None:
     # v3 turns v1's order of shops 1–3 around and ties two of them: v1 (95, 85, 70) ranks
     # (2, 1, 0), v3 (60, 75, 75) ranks (0, 1.5, 1.5); by hand their Pearson is −1.5/√3 = −0.866
-    versions.add_definition(session, clock, version="v3", body=_definition(prior_orders=10))
-    _run(session, clock, "v3")
+    versions.add_definition(session, clock, version="v3", body=definition_body(prior_orders=10))
+    stored_run(session, clock, "v3")
     for shop_id, total, band in ((1, 60.0, "poor"), (2, 75.0, "fair"), (3, 75.0, "fair")):
-        _shop(session, clock, "v3", shop_id, total, band)
+        stored_shop_score(session, clock, "v3", shop_id, total, band)
     session.flush()
     found = comparison.compare(session, clock, candidate="v3", as_of=DAY)
     assert found.shops.changes.spearman == pytest.approx(-0.866, abs=1e-3)
@@ -204,7 +107,7 @@ def test_comparison_refuses_what_it_cannot_compare(session: Session, clock: Manu
     with pytest.raises(InvalidInput) as other_day:
         comparison.compare(session, clock, candidate="v2", as_of=DAY - timedelta(days=1))
     assert other_day.value.field == "as_of"
-    versions.add_definition(session, clock, version="v4", body=_definition())
+    versions.add_definition(session, clock, version="v4", body=definition_body())
     with pytest.raises(InvalidInput) as never:
         comparison.compare(session, clock, candidate="v4")
     assert never.value.field == "as_of"
@@ -219,7 +122,7 @@ def world(session: Session, clock: ManualClock, tmp_path: Path) -> dict[str, Any
     buyer = make_user(session, clock)
     for _ in range(3):
         buy_and_deliver(session, clock, buyer=buyer, product=product)
-    versions.add_definition(session, clock, version="small", body=_definition(min_orders=2))
+    versions.add_definition(session, clock, version="small", body=definition_body(min_orders=2))
     versions.activate_definition(session, clock, version="small")
     operator = make_user(session, clock, roles=(Role.OPERATOR,))
     session.commit()
@@ -244,7 +147,7 @@ def test_a_trial_is_scored_daily_compared_and_switched_on(
 
     assert run_due(db, clock)["trust.daily_scores"] == 1  # the active version only
     # a stricter candidate: 5 orders before a shop is scored (this shop has 3)
-    body = {"version": "strict", "body": _definition(min_orders=5), "note": "more data first"}
+    body = {"version": "strict", "body": definition_body(min_orders=5), "note": "more data first"}
     assert client.post("/api/v1/admin/score-definitions", json=body, headers=owner).status_code == (
         403
     )
@@ -324,7 +227,7 @@ def test_trial_service_errors(session: Session, clock: ManualClock) -> None:
         versions.start_trial(session, clock, version="nope")
     with pytest.raises(Conflict):
         versions.start_trial(session, clock, version="v1")  # the active one
-    versions.add_definition(session, clock, version="v2", body=_definition(), trial=True)
+    versions.add_definition(session, clock, version="v2", body=definition_body(), trial=True)
     assert versions.trial_versions(session) == ["v2"]
     versions.stop_trial(session, clock, version="v2")
     assert versions.trial_versions(session) == []
@@ -349,11 +252,11 @@ def test_compare_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
         clock = ManualClock(datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
         with db.transaction() as session:
             versions.ensure_default_definition(session, clock)
-            versions.add_definition(session, clock, version="v2", body=_definition())
+            versions.add_definition(session, clock, version="v2", body=definition_body())
             for version in ("v1", "v2"):
-                _run(session, clock, version)
-            _shop(session, clock, "v1", 1, 95.0, "excellent")
-            _shop(session, clock, "v2", 1, 88.0, "good")
+                stored_run(session, clock, version)
+            stored_shop_score(session, clock, "v1", 1, 95.0, "excellent")
+            stored_shop_score(session, clock, "v2", 1, 88.0, "good")
         db.dispose()
         shown = runner.invoke(app, ["score", "compare", "--definition", "v2"])
         assert shown.exit_code == 0, shown.output
@@ -378,7 +281,7 @@ def test_an_invalid_definition_is_refused_over_the_api(
     session.commit()
     headers = api_login(client, operator.email)
     for body, field in (
-        (_definition(window_days=0), "shop.window_days"),
+        (definition_body(window_days=0), "shop.window_days"),
         (
             {"shop": {"indicator_weights": {"made_up_rate": 1.0}}},
             "shop.indicator_weights.made_up_rate",

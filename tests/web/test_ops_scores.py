@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import httpx
@@ -23,17 +22,12 @@ from shijing.core.clock import ManualClock
 from shijing.trust import versions
 from shijing.trust.definition import ScoreDefinition
 from shijing.trust.models import (
-    BuyerCredit,
-    CreatorScore,
     ScoreDefinitionRow,
-    ScoreRun,
-    ShopScore,
 )
 from tests.factories import make_creator, make_shop, make_user
 from tests.guarantees.builders import operator
+from tests.trust.stored import stored_run, two_versions_scored
 from tests.web.pages import EN, HX, ZH, csrf_token, log_in, post_form
-
-DAY = date(2026, 11, 20)
 
 
 def _text_of(page: str, element_id: str, until: str = "p|dd|li|td|tr|h3|section") -> str:
@@ -72,48 +66,6 @@ def _add(session: Session, clock: ManualClock, version: str, **shop: Any) -> Sco
     )
 
 
-def _run(session: Session, clock: ManualClock, version: str, day: date = DAY) -> None:
-    session.add(
-        ScoreRun(
-            definition_version=version,
-            as_of=day,
-            engine="duckdb",
-            shops=0,
-            creators=0,
-            buyers=0,
-            seconds=0.1,
-            computed_at=clock.now(),
-        )
-    )
-
-
-def _shop_score(
-    session: Session,
-    clock: ManualClock,
-    version: str,
-    shop: Shop,
-    total: float | None,
-    band: str | None,
-    product: float = 90.0,
-) -> None:
-    session.add(
-        ShopScore(
-            shop_id=shop.id,
-            definition_version=version,
-            as_of=DAY,
-            root_category="apparel",
-            orders=100 if total is not None else 5,
-            enough_data=total is not None,
-            total=total,
-            band=band,
-            dimensions={"product": product, "logistics": 90.0, "service": 90.0},
-            indicators=[],
-            suggestions=[],
-            computed_at=clock.now(),
-        )
-    )
-
-
 @dataclass
 class Stored:
     shops: list[Shop]
@@ -121,63 +73,18 @@ class Stored:
 
 
 def _stored(session: Session, clock: ManualClock) -> Stored:
-    """v1 (active) and v2 scored on DAY, as in tests/trust/test_comparison.py: five shops, two
-    creators, two buyers."""
-    versions.ensure_default_definition(session, clock)
-    _add(session, clock, "v2")
-    for version in ("v1", "v2"):
-        _run(session, clock, version)
+    """v1 (active) and v2 scored on DAY (``two_versions_scored``) for real shops, creators and
+    buyers, whose names the page shows."""
     shops = [make_shop(session, clock, name=f"评分店{n}") for n in range(1, 6)]
-    one, two, three, four, five = shops
-    # v1 → v2: 95 excellent → 88 good (−7; product 90 → 80) · 85 good → 86 good (+1)
-    # · 70 fair → 82 good (+12) · not enough data → 60 poor · 50 poor → no v2 row
-    for shop, total, band in ((one, 95.0, "excellent"), (two, 85.0, "good"), (three, 70.0, "fair")):
-        _shop_score(session, clock, "v1", shop, total, band)
-    _shop_score(session, clock, "v1", four, None, None)
-    _shop_score(session, clock, "v1", five, 50.0, "poor")
-    _shop_score(session, clock, "v2", one, 88.0, "good", product=80.0)
-    _shop_score(session, clock, "v2", two, 86.0, "good")
-    _shop_score(session, clock, "v2", three, 82.0, "good")
-    _shop_score(session, clock, "v2", four, 60.0, "poor")
     hosts = [make_creator(session, clock, handle=h) for h in ("moverone", "movertwo")]
-    for version, host, enough, score in (
-        ("v1", hosts[0], True, 4.5),
-        ("v2", hosts[0], True, 4.2),
-        ("v1", hosts[1], False, None),
-        ("v2", hosts[1], True, 3.9),
-    ):
-        session.add(
-            CreatorScore(
-                creator_id=host.id,
-                definition_version=version,
-                as_of=DAY,
-                orders=30,
-                enough_data=enough,
-                outcome=None,
-                conduct_deduction=0.0,
-                score=score,
-                detail={},
-                computed_at=clock.now(),
-            )
-        )
     buyers = [make_user(session, clock), make_user(session, clock)]
-    for version, buyer, score, level in (
-        ("v1", buyers[0], 72.0, "good"),
-        ("v2", buyers[0], 86.0, "excellent"),
-        ("v1", buyers[1], 55.0, "fair"),
-        ("v2", buyers[1], 55.0, "fair"),
-    ):
-        session.add(
-            BuyerCredit(
-                buyer_id=buyer.id,
-                definition_version=version,
-                as_of=DAY,
-                score=score,
-                level=level,
-                reasons=[],
-                computed_at=clock.now(),
-            )
-        )
+    two_versions_scored(
+        session,
+        clock,
+        shops=[s.id for s in shops],
+        creators=[c.id for c in hosts],
+        buyers=[b.id for b in buyers],
+    )
     session.commit()
     return Stored(shops=shops, creators=hosts)
 
@@ -267,8 +174,8 @@ def test_trial_stop_and_activate_through_the_forms(
     assert _row(session, "v2").trial is False
 
     # scored on the same day as the active one, v2 may be switched on
-    _run(session, clock, "v1")
-    _run(session, clock, "v2")
+    stored_run(session, clock, "v1")
+    stored_run(session, clock, "v2")
     session.commit()
     activated = _post(client, f"/ops/scores/{v2.id}/activate")
     assert activated.status_code == 303
@@ -283,7 +190,7 @@ def test_activating_an_unscored_version_says_why_and_changes_nothing(
     client: TestClient, session: Session, clock: ManualClock
 ) -> None:
     versions.ensure_default_definition(session, clock)
-    _run(session, clock, "v1")
+    stored_run(session, clock, "v1")
     v3 = _add(session, clock, "v3")
     session.commit()
     _signed_in_operator(client, session, clock)
