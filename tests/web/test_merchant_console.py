@@ -213,6 +213,35 @@ def test_the_score_shows_not_enough_data_then_dimensions_trend_peers_and_suggest
     assert re.search(r'id="score-value">Not enough data yet<', page)
     assert "Not enough data for a trend yet" in page
     assert "数据不足，暂无评分" in client.get(path, headers=ZH).text
+    assert 'id="score-indicators"' not in page  # never scored: nothing to show
+
+    # scored without enough orders: no score, but the shop sees where it stands
+    session.add(
+        ShopScore(
+            shop_id=shop.id,
+            definition_version=ensure_default_definition(session, clock).version,
+            as_of=clock.now().date() - timedelta(days=3),
+            root_category="apparel",
+            orders=12,
+            enough_data=False,
+            total=None,
+            band=None,
+            dimensions={},
+            indicators=[
+                _indicator(
+                    "on_time_pickup_rate", "logistics", raw=0.75, shrunk=0.9, peer_median=0.95
+                )
+            ],
+            suggestions=[],
+            computed_at=clock.now(),
+        )
+    )
+    session.commit()
+    page = client.get(path, headers=EN).text
+    assert re.search(r'id="score-value">Not enough data yet<', page)
+    row = re.search(r'<tr data-indicator="on_time_pickup_rate">(.*?)</tr>', page, re.S)
+    assert row
+    assert all(text in row.group(1) for text in ("75.0%", "90.0%", "95.0%", "— / 10.0"))
 
     _score_rows(session, clock, shop)
     session.commit()

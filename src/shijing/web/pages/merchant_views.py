@@ -166,7 +166,9 @@ def score_context(session: Session, lang: str, shop: Shop) -> dict[str, Any]:
         "score_shown": shown,
         "score_total": f"{latest.total:.1f}" if shown and latest and latest.total else None,
         "dimensions": [(d, _number(dimensions.get(d))) for d in DIMENSIONS if d in dimensions],
-        "indicators": _indicator_rows(indicators) if shown else [],
+        # a shop without enough orders yet still sees where it stands, indicator by indicator
+        # (its values and its peers' median; points come with the score)
+        "indicators": _indicator_rows(indicators),
         "suggestions": _suggestions(lang, list(latest.suggestions or []), indicators)
         if shown and latest
         else [],
