@@ -16,6 +16,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from shijing import wiring as _wiring  # noqa: F401  (the worker delivers to every subscriber)
 from shijing.accounts import service as accounts
 from shijing.accounts.models import Role
 from shijing.accounts.passwords import Passwords

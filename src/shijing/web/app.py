@@ -13,6 +13,7 @@ from redis import Redis
 from sqlalchemy import text
 
 from shijing import __version__
+from shijing import wiring as _wiring  # noqa: F401  (every subscriber and due step)
 from shijing.accounts.api import router as accounts_router
 from shijing.accounts.passwords import Passwords
 from shijing.accounts.ratelimit import (
@@ -28,9 +29,7 @@ from shijing.core.deadlines import run_due
 from shijing.core.http import DbSession
 from shijing.core.outbox import Dispatcher
 from shijing.core.settings import Settings, get_settings
-from shijing.guarantees import handlers as _guarantee_handlers  # noqa: F401
 from shijing.guarantees.api import router as guarantees_router
-from shijing.trust import handlers as _trust_handlers  # noqa: F401  (registers the daily step)
 from shijing.trust.api import router as trust_router
 from shijing.web.csrf import CookieApiCsrfMiddleware
 from shijing.web.errors import install_error_handlers
