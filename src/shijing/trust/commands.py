@@ -104,7 +104,7 @@ def score_run(
     table.add_row("seconds", f"{summary.seconds:.1f}")
     console.print(table)
     if summary.movers:
-        movers = Table(title="Biggest movers since the day before")
+        movers = Table(title=f"Biggest movers since {summary.movers_since}")
         movers.add_column("shop", justify="right")
         movers.add_column("before", justify="right")
         movers.add_column("now", justify="right")

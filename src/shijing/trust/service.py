@@ -54,6 +54,7 @@ class RunSummary:
     creators_scored: int = 0
     buyers: int = 0
     movers: list[tuple[int, float, float]] = field(default_factory=list)  # shop, before, now
+    movers_since: date | None = None  # the previous run's day the movers are measured from
     seconds: float = 0.0
 
 
@@ -170,11 +171,20 @@ def _store(
 ) -> None:
     now = clock.now()
     week_ago = _points_by_shop(session, version, day - timedelta(days=7))
-    yesterday = dict(
+    # movers against the version's previous run, however many days ago (a missed day, or a
+    # run by hand weeks later, still shows who moved)
+    previous_day = session.scalar(
+        select(ScoreRun.as_of)
+        .where(ScoreRun.definition_version == version, ScoreRun.as_of < day)
+        .order_by(ScoreRun.as_of.desc())
+        .limit(1)
+    )
+    summary.movers_since = previous_day
+    before_totals = dict(
         session.execute(
             select(ShopScore.shop_id, ShopScore.total).where(
                 ShopScore.definition_version == version,
-                ShopScore.as_of == day - timedelta(days=1),
+                ShopScore.as_of == previous_day,
                 ShopScore.total.is_not(None),
             )
         ).all()
@@ -192,7 +202,7 @@ def _store(
                 item.change_7d = round(item.points - before[item.indicator], 4)
         if shop.band:
             bands[shop.band] += 1
-        previous_total = yesterday.get(shop.shop_id)
+        previous_total = before_totals.get(shop.shop_id)
         if shop.total is not None and previous_total is not None:
             movers.append((shop.shop_id, float(previous_total), shop.total))
         session.add(
