@@ -24,7 +24,7 @@ import pytest
 
 from shijing.trust.definition import ScoreDefinition
 from shijing.trust.engines import ScoringEngine
-from shijing.trust.pipeline import buyer_aggregates, creator_outcomes, instant
+from shijing.trust.pipeline import buyer_aggregates, creator_outcomes, creator_shops, instant
 from shijing.trust.scoring import buyer_results, creator_results
 from tests.trust.builders import AS_OF, FactSet
 
@@ -69,6 +69,44 @@ def test_creator_score_by_hand(duck: ScoringEngine) -> None:
     assert result.score == pytest.approx(3 + 2 * outcome, abs=1e-6)
     assert round(result.score, 1) == 3.9
     assert result.conduct_deduction == 0.0
+
+
+def test_the_creator_sees_why_orders_went_badly_and_whose_goods(duck: ScoringEngine) -> None:
+    """Per reason: how many, the share of orders, and what it cost the score (2 points on the
+    3–5 scale times the reason's share of the weight); the peers here are the creator alone, and
+    a second creator with ten good orders."""
+    fs = _creator_fixture()
+    for days in range(5, 15):
+        fs.review(fs.order(shop_id=2, creator_id=6, placed_at=_before_end(days)), 5)
+    d = ScoreDefinition.model_validate({"creator": {"min_orders": 5}})
+    facts = fs.facts(duck)
+    results = creator_results(
+        duck.collect(creator_outcomes(facts, AS_OF, d.creator)),
+        d.creator,
+        shop_rows=duck.collect(creator_shops(facts, AS_OF, d.creator)),
+    )
+    mine = {o["reason"]: o for o in results[5].outcomes}
+    assert {k: (v["count"], v["rate"]) for k, v in mine.items()} == {
+        "negative_review": (1, round(1 / 7, 6)),
+        "quality_return": (1, round(1 / 7, 6)),
+        "complaint": (1, round(1 / 7, 6)),
+        "shop_cancel": (0, 0.0),
+    }
+    assert mine["negative_review"]["costs"] == pytest.approx(2 * 18_000 / 66_890, abs=1e-4)
+    assert mine["complaint"]["costs"] == pytest.approx(2 * 10_000 / 66_890, abs=1e-4)
+    assert mine["quality_return"]["costs"] == pytest.approx(2 * 4_500 / 66_890, abs=1e-4)
+    # two creators: the median rate is halfway between 1/7 and 0; nobody does worse than 5
+    assert mine["negative_review"]["peer_median"] == pytest.approx(1 / 14, abs=1e-6)
+    assert mine["negative_review"]["better_than"] == 0.0
+    assert {o["reason"]: o["better_than"] for o in results[6].outcomes}["complaint"] == 0.5
+    assert results[5].worst_shop == {"shop_id": 1, "bad_orders": 3, "orders": 7}
+    assert results[5].suggestions == [
+        "14.3% of the orders you sold got a 1–2 star review; the median creator's is 7.1%.",
+        "14.3% of the orders you sold ended in an upheld complaint; the median creator's is 7.1%.",
+        "3 of your 3 bad orders came from shop 1: check what you sell for it.",
+    ]
+    assert results[6].suggestions == []  # nothing went badly
+    assert results[6].worst_shop is None
 
 
 def test_creator_below_minimum_volume_is_not_shown(duck: ScoringEngine) -> None:

@@ -173,6 +173,76 @@ def test_the_console_shows_not_enough_data_then_the_score_with_breakdown_and_tre
     assert "计入订单 32 笔" in zh
 
 
+def test_the_console_says_why_orders_went_badly_and_whose_goods(
+    client: TestClient, session: Session, clock: ManualClock
+) -> None:
+    creator = _signed_in_creator(client, session, clock)
+    shop = make_shop(session, clock, name="快发旗舰店")
+
+    def outcome(reason: str, count: int, rate: float, costs: float, **kw: Any) -> dict[str, Any]:
+        return {"reason": reason, "count": count, "rate": rate, "costs": costs, **kw}
+
+    session.add(
+        CreatorScore(
+            creator_id=creator.id,
+            definition_version="v1",
+            as_of=date(2026, 3, 3),
+            orders=40,
+            enough_data=True,
+            outcome=0.7,
+            conduct_deduction=0.0,
+            score=4.4,
+            detail={
+                "bad_orders": 6,
+                "outcomes": [
+                    outcome("negative_review", 2, 0.05, 0.21, peer_median=0.04, better_than=0.3),
+                    outcome(
+                        "quality_return",
+                        4,
+                        0.1,
+                        0.35,
+                        peer_median=0.03,
+                        better_than=0.1,
+                        change_7d=0.025,
+                    ),
+                    outcome("complaint", 0, 0.0, 0.0, peer_median=0.01, better_than=0.9),
+                    outcome("shop_cancel", 0, 0.0, 0.0, peer_median=0.0, better_than=0.0),
+                ],
+                "worst_shop": {"shop_id": shop.id, "bad_orders": 4, "orders": 12},
+                "suggested": ["quality_return", "negative_review"],
+            },
+            computed_at=datetime(2026, 3, 3, tzinfo=UTC),
+        )
+    )
+    session.commit()
+    page = client.get("/creator", headers=EN).text
+    row = re.search(r'<tr data-reason="quality_return">(.*?)</tr>', page, re.S)
+    assert row
+    cells = " ".join(re.sub(r"<[^>]+>", " ", row.group(1)).split())
+    assert cells == "Quality returns 4 10.0% · better than 10% of creators 3.0% 0.35 +2.5"
+    suggestions = [
+        (reason, html.unescape(text))
+        for reason, text in re.findall(r'<li data-reason="(\w+)">(.*?)</li>', page)
+    ]
+    assert suggestions == [
+        (
+            "quality_return",
+            "10.0% of the orders you sold came back as quality returns; the median creator's "
+            "is 3.0%.",
+        ),
+        (
+            "negative_review",
+            "5.0% of the orders you sold got a 1–2 star review; the median creator's is 4.0%.",
+        ),
+    ]
+    assert "4 of your 6 bad orders came from 快发旗舰店: check what you sell for it." in (
+        html.unescape(page)
+    )
+    zh = client.get("/creator", headers=ZH).text
+    assert "品质退货" in zh
+    assert "6 笔差单中有 4 笔来自「快发旗舰店」" in zh
+
+
 def test_the_console_shows_followers_and_sessions_by_status(
     client: TestClient, session: Session, clock: ManualClock
 ) -> None:

@@ -73,6 +73,8 @@ APPROVED_AFTERSALE_STATUSES = (
     "exchanged",
 )
 EXCUSED_FAULTS = ("buyer", "carrier")
+# why a creator's order counts as bad, in the order explanations list them
+CREATOR_OUTCOMES = ("negative_review", "quality_return", "complaint", "shop_cancel")
 ALL_PEERS = "*"  # the peer group of every eligible shop, for categories with too few
 
 
@@ -275,6 +277,9 @@ class CreatorScoreDefinition(BaseModel):
     )
     low: float = 3.0
     high: float = 5.0
+    suggestions: int = Field(
+        default=2, ge=0, le=4, description="reasons for bad orders given a suggestion"
+    )
 
     @model_validator(mode="after")
     def _range(self) -> CreatorScoreDefinition:

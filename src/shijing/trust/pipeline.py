@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 from shijing.trust.definition import (
     ALL_PEERS,
     APPROVED_AFTERSALE_STATUSES,
+    CREATOR_OUTCOMES,
     EXCUSED_FAULTS,
     HIGHER_IS_BETTER,
     QUALITY_REASONS,
@@ -344,8 +345,8 @@ def shop_indicator_values(f: Facts, as_of: date, d: ShopScoreDefinition) -> ir.T
 # -- creator word-of-mouth score ---------------------------------------------------------------
 
 
-def creator_outcomes(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Table:
-    """Per creator: orders counted, the amount-and-recency weighted sum of order outcomes."""
+def _creator_orders(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Table:
+    """The window's counted orders of creators, each with its weight, value and reasons."""
     end, start = _ts(as_of), _ts(as_of - timedelta(days=d.window_days))
     o = _window_orders(f, start, end)
     o = o.filter(o.creator_id.notnull())
@@ -361,12 +362,14 @@ def creator_outcomes(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Tab
     o = o.left_join(bad_returns, o.order_id == bad_returns.bad_order)
     o = o.left_join(r, o.order_id == r.rv_order)
     o = o.left_join(complained, o.order_id == complained.c_order)
-    bad = (
-        o.bad_order.notnull()
-        | o.c_order.notnull()
-        | (o.rating <= 2).fill_null(False)
-        | ((o.cancelled_by == "shop") & _before(o.cancelled_at, end)).fill_null(False)
-    )
+    # why an order went badly (one order may have several reasons; each is counted)
+    why = {
+        "negative_review": (o.rating <= 2).fill_null(False),
+        "quality_return": o.bad_order.notnull(),
+        "complaint": o.c_order.notnull(),
+        "shop_cancel": ((o.cancelled_by == "shop") & _before(o.cancelled_at, end)).fill_null(False),
+    }
+    bad = why["negative_review"] | why["quality_return"] | why["complaint"] | why["shop_cancel"]
     known = bad | _before(o.delivered_at, end)
     value = ibis.ifelse(
         bad,
@@ -377,12 +380,37 @@ def creator_outcomes(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Tab
         "int64"
     )
     weight = o.total_fen.cast("float64") * (ibis.literal(float(d.weekly_decay)) ** weeks)
-    o = o.filter(known).mutate(w=weight, wv=weight * value, bad_i=_int(bad))
+    o = o.filter(known).mutate(
+        w=weight,
+        wv=weight * value,
+        bad_i=_int(bad),
+        **{f"{k}_i": _int(v) for k, v in why.items()},
+        # the weight an order with this reason carries: what the reason costs the outcome
+        **{f"{k}_w": ibis.ifelse(v, weight, 0.0) for k, v in why.items()},
+    )
+    return o
+
+
+def creator_outcomes(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Table:
+    """Per creator: orders counted, the amount-and-recency weighted sum of order outcomes, and
+    per reason an order went badly (``CREATOR_OUTCOMES``) how many and what weight."""
+    o = _creator_orders(f, as_of, d)
     return o.group_by("creator_id").aggregate(
         orders=o.order_id.count(),
         bad_orders=o.bad_i.sum(),
         weight=o.w.sum(),
         weighted_value=o.wv.sum(),
+        **{f"{k}_n": o[f"{k}_i"].sum() for k in CREATOR_OUTCOMES},
+        **{f"{k}_w": o[f"{k}_w"].sum() for k in CREATOR_OUTCOMES},
+    )
+
+
+def creator_shops(f: Facts, as_of: date, d: CreatorScoreDefinition) -> ir.Table:
+    """Per (creator, shop): the orders the creator sold for the shop in the window and how many
+    went badly, so that a creator can see whose goods cost the score."""
+    outcomes = _creator_orders(f, as_of, d)
+    return outcomes.group_by(["creator_id", "shop_id"]).aggregate(
+        orders=outcomes.order_id.count(), bad_orders=outcomes.bad_i.sum()
     )
 
 

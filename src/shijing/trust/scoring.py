@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from shijing.commerce.catalog.categories import CATEGORIES
 from shijing.trust.definition import (
     ALL_PEERS,
+    CREATOR_OUTCOMES,
     DIMENSION_OF,
     HIGHER_IS_BETTER,
     MEAN_INDICATORS,
@@ -435,14 +436,108 @@ class CreatorResult:
     outcome: float | None
     score: float | None
     conduct_deduction: float = 0.0
+    # why orders went badly, one entry per reason (``CREATOR_OUTCOMES``): count, rate, the score
+    # they cost, the peers' median rate and the share of peers doing worse
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    worst_shop: dict[str, int] | None = None  # the shop most of the bad orders came from
+    suggested: list[str] = field(default_factory=list)  # the reasons given a suggestion
+    suggestions: list[str] = field(default_factory=list)  # those suggestions, in English
+
+
+_CREATOR_SUGGESTION = {
+    "negative_review": "{you:.1%} of the orders you sold got a 1–2 star review; the median "
+    "creator's is {med:.1%}.",
+    "quality_return": "{you:.1%} of the orders you sold came back as quality returns; the "
+    "median creator's is {med:.1%}.",
+    "complaint": "{you:.1%} of the orders you sold ended in an upheld complaint; the median "
+    "creator's is {med:.1%}.",
+    "shop_cancel": "The shop cancelled {you:.1%} of the orders you sold; the median creator's "
+    "is {med:.1%}.",
+}
+_WORST_SHOP = "{bad} of your {n} bad orders came from shop {shop}: check what you sell for it."
+
+
+def _creator_explanations(
+    out: dict[int, CreatorResult],
+    rows: list[dict[str, Any]],
+    d: CreatorScoreDefinition,
+    shop_rows: list[dict[str, Any]],
+) -> None:
+    """Each creator's reasons for bad orders against the creators with enough data, the shop
+    most of them came from, and suggestions for the reasons that cost the most."""
+    by_id = {int(r["creator_id"]): r for r in rows}
+    peers = [c for c in out.values() if c.enough_data]
+    rates = {
+        k: np.array([int(by_id[c.creator_id][f"{k}_n"] or 0) / c.orders for c in peers])
+        for k in CREATOR_OUTCOMES
+    }
+    medians = {k: float(np.median(v)) if len(v) else None for k, v in rates.items()}
+    worst: dict[int, dict[str, int]] = {}
+    for r in sorted(
+        shop_rows, key=lambda r: (r["creator_id"], -int(r["bad_orders"]), r["shop_id"])
+    ):
+        if int(r["bad_orders"]) > 0 and int(r["creator_id"]) not in worst:
+            worst[int(r["creator_id"])] = {
+                "shop_id": int(r["shop_id"]),
+                "bad_orders": int(r["bad_orders"]),
+                "orders": int(r["orders"]),
+            }
+    span = d.high - d.low
+    for creator in out.values():
+        r = by_id[creator.creator_id]
+        weight = float(r["weight"] or 0.0)
+        for k in CREATOR_OUTCOMES:
+            count = int(r[f"{k}_n"] or 0)
+            rate = count / creator.orders if creator.orders else None
+            peer_rates, median = rates[k], medians[k]
+            creator.outcomes.append(
+                {
+                    "reason": k,
+                    "count": count,
+                    "rate": None if rate is None else round(rate, 6),
+                    # the score these orders cost: had they gone as well as they could (value
+                    # 1 instead of 0), the outcome would be this much higher, on the 3–5 scale
+                    "costs": round(span * float(r[f"{k}_w"] or 0.0) / weight, 4)
+                    if weight > 0
+                    else None,
+                    "peer_median": None if median is None else round(median, 6),
+                    "better_than": round(float(np.mean(peer_rates > rate)), 4)
+                    if creator.enough_data and rate is not None and len(peer_rates)
+                    else None,
+                }
+            )
+        creator.worst_shop = worst.get(creator.creator_id)
+        if not creator.enough_data:
+            continue
+        costly = sorted(
+            (o for o in creator.outcomes if (o["costs"] or 0) > 0),
+            key=lambda o: (-(o["costs"] or 0.0), o["reason"]),
+        )[: d.suggestions]
+        creator.suggested = [o["reason"] for o in costly]
+        creator.suggestions = [
+            _CREATOR_SUGGESTION[o["reason"]].format(
+                you=o["rate"] or 0.0, med=o["peer_median"] or 0.0
+            )
+            for o in costly
+        ]
+        shop = creator.worst_shop
+        if costly and shop is not None and shop["bad_orders"] >= 2:
+            creator.suggestions.append(
+                _WORST_SHOP.format(
+                    bad=shop["bad_orders"], n=creator.bad_orders, shop=shop["shop_id"]
+                )
+            )
 
 
 def creator_results(
     rows: list[dict[str, Any]],
     d: CreatorScoreDefinition,
     deductions: dict[int, float] | None = None,
+    shop_rows: list[dict[str, Any]] | None = None,
 ) -> dict[int, CreatorResult]:
-    """3.0–5.0 from the weighted order outcomes; ``deductions`` is governance's conduct slot."""
+    """3.0–5.0 from the weighted order outcomes, explained by the reasons orders went badly;
+    ``deductions`` is governance's conduct slot; ``shop_rows`` (``pipeline.creator_shops``)
+    names the shop most bad orders came from."""
     out: dict[int, CreatorResult] = {}
     for r in sorted(rows, key=lambda r: r["creator_id"]):
         creator_id = int(r["creator_id"])
@@ -463,6 +558,7 @@ def creator_results(
             score=score,
             conduct_deduction=deduction,
         )
+    _creator_explanations(out, rows, d, shop_rows or [])
     return out
 
 

@@ -112,13 +112,16 @@ def run_scores(
         )
         say("creators")
         creator_rows = scorer.collect(pipeline.creator_outcomes(facts, day, definition.creator))
+        creator_shop_rows = scorer.collect(pipeline.creator_shops(facts, day, definition.creator))
         say("buyers")
         buyer_rows = scorer.collect(pipeline.buyer_aggregates(facts, day, definition.buyer))
     finally:
         scorer.close()
     say("write")
     shops = scoring.shop_results(shop_rows, definition.shop)
-    creators = scoring.creator_results(creator_rows, definition.creator)
+    creators = scoring.creator_results(
+        creator_rows, definition.creator, shop_rows=creator_shop_rows
+    )
     for row in buyer_rows:
         if row.get("registered_at") is not None:
             row["registered_at"] = _aware(row["registered_at"])
@@ -237,6 +240,12 @@ def _store(
                 detail={
                     "bad_orders": creator.bad_orders,
                     "change_7d": _creator_change(creator, creators_before.get(creator.creator_id)),
+                    "outcomes": _outcomes_with_change(
+                        creator.outcomes, creators_before.get(creator.creator_id)
+                    ),
+                    "worst_shop": creator.worst_shop,
+                    "suggested": creator.suggested,
+                    "suggestions": creator.suggestions,
                 },
                 computed_at=now,
             )
@@ -288,9 +297,27 @@ def _creators_on(session: Session, version: str, day: date) -> dict[int, dict[st
             "outcome": outcome,
             "orders": float(orders),
             "bad_orders": (detail or {}).get("bad_orders"),
+            **{
+                f"rate:{o['reason']}": o.get("rate")
+                for o in (detail or {}).get("outcomes", [])
+                if isinstance(o, dict) and "reason" in o
+            },
         }
         for creator_id, score, outcome, orders, detail in rows
     }
+
+
+def _outcomes_with_change(
+    outcomes: list[dict[str, Any]], before: dict[str, float | None] | None
+) -> list[dict[str, Any]]:
+    """Each reason's rate now minus 7 days ago (None where either is missing)."""
+    out = []
+    for item in outcomes:
+        earlier = None if before is None else before.get(f"rate:{item['reason']}")
+        rate = item.get("rate")
+        change = None if rate is None or earlier is None else round(rate - earlier, 6)
+        out.append({**item, "change_7d": change})
+    return out
 
 
 def _creator_change(

@@ -193,6 +193,45 @@ MESSAGES.update(
         "creator.bad_orders": {"zh-CN": "体验不佳订单 {n} 笔", "en": "{n} orders went badly"},
         "creator.outcome": {"zh-CN": "订单体验 {pct}%", "en": "Order outcomes {pct}% good"},
         "creator.deduction": {"zh-CN": "行为扣分 {n}", "en": "Conduct deduction {n}"},
+        "creator.reasons": {"zh-CN": "差单原因", "en": "Why orders went badly"},
+        "creator.col.reason": {"zh-CN": "原因", "en": "Reason"},
+        "creator.col.orders": {"zh-CN": "订单", "en": "Orders"},
+        "creator.col.share": {"zh-CN": "占比", "en": "Share"},
+        "creator.col.median": {"zh-CN": "达人中位数", "en": "Median creator"},
+        "creator.col.costs": {"zh-CN": "影响分值", "en": "Costs the score"},
+        "creator.col.change": {"zh-CN": "近 7 天变化", "en": "7-day change"},
+        "creator.better_than": {
+            "zh-CN": "优于 {pct}% 的达人",
+            "en": "better than {pct}% of creators",
+        },
+        "creator.reason.negative_review": {"zh-CN": "差评（1–2 星）", "en": "1–2 star reviews"},
+        "creator.reason.quality_return": {"zh-CN": "品质退货", "en": "Quality returns"},
+        "creator.reason.complaint": {"zh-CN": "成立的投诉", "en": "Upheld complaints"},
+        "creator.reason.shop_cancel": {"zh-CN": "商家取消", "en": "Cancelled by the shop"},
+        "creator.suggestions": {"zh-CN": "改进建议", "en": "Suggestions"},
+        "creator.suggestion.negative_review": {
+            "zh-CN": "你带货的订单中 {you} 收到 1–2 星差评；达人中位数为 {med}。",
+            "en": "{you} of the orders you sold got a 1–2 star review; the median creator's "
+            "is {med}.",
+        },
+        "creator.suggestion.quality_return": {
+            "zh-CN": "你带货的订单中 {you} 因品质问题退货；达人中位数为 {med}。",
+            "en": "{you} of the orders you sold came back as quality returns; the median "
+            "creator's is {med}.",
+        },
+        "creator.suggestion.complaint": {
+            "zh-CN": "你带货的订单中 {you} 有成立的投诉；达人中位数为 {med}。",
+            "en": "{you} of the orders you sold ended in an upheld complaint; the median "
+            "creator's is {med}.",
+        },
+        "creator.suggestion.shop_cancel": {
+            "zh-CN": "你带货的订单中 {you} 被商家取消；达人中位数为 {med}。",
+            "en": "The shop cancelled {you} of the orders you sold; the median creator's is {med}.",
+        },
+        "creator.worst_shop": {
+            "zh-CN": "{n} 笔差单中有 {bad} 笔来自「{shop}」：请检查你为这家店带的货。",
+            "en": "{bad} of your {n} bad orders came from {shop}: check what you sell for it.",
+        },
         "creator.trend": {"zh-CN": "近 30 天趋势", "en": "Last 30 days"},
         "creator.trend_range": {"zh-CN": "最低 {low}，最高 {high}", "en": "Low {low}, high {high}"},
         "creator.no_trend": {"zh-CN": "暂无趋势数据", "en": "No trend yet"},

@@ -40,7 +40,7 @@ from shijing.web.pages.access import admit, sign_in
 from shijing.web.pages.auth import Csrf
 from shijing.web.pages.forms import field_values, htmx, refused, see_other
 from shijing.web.pages.render import render
-from shijing.web.pages.shop import product_titles
+from shijing.web.pages.shop import product_titles, shop_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -109,6 +109,41 @@ def explain(lang: str, exc: DomainError) -> str:
 
 
 @dataclass(frozen=True)
+class ReasonRow:
+    """One reason orders went badly, as the console shows it."""
+
+    reason: str
+    count: int
+    share: str  # "14.3%" of the orders counted
+    median: str  # the median creator's share
+    better_than: int | None  # share of creators doing worse, 0–100
+    costs: str  # score points these orders cost, on the 3.0–5.0 scale
+    change: float | None  # the share's change over 7 days, in percentage points
+
+
+def _share(value: Any) -> str:
+    return f"{value * 100:.1f}%" if isinstance(value, int | float) else "—"
+
+
+def _reason_rows(outcomes: list[dict[str, Any]]) -> list[ReasonRow]:
+    rows = []
+    for item in outcomes:
+        better, change, costs = item.get("better_than"), item.get("change_7d"), item.get("costs")
+        rows.append(
+            ReasonRow(
+                reason=str(item.get("reason", "")),
+                count=int(item.get("count") or 0),
+                share=_share(item.get("rate")),
+                median=_share(item.get("peer_median")),
+                better_than=round(better * 100) if isinstance(better, int | float) else None,
+                costs=f"{costs:.2f}" if isinstance(costs, int | float) else "—",
+                change=round(change * 100, 1) if isinstance(change, int | float) else None,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
 class ScoreView:
     score: str | None  # "4.6", or None when there is not enough data
     as_of: str | None
@@ -120,6 +155,9 @@ class ScoreView:
     trend_dots: list[tuple[float, float, str]]
     trend_low: str | None
     trend_high: str | None
+    reasons: list[ReasonRow]  # why orders went badly, reason by reason
+    suggested: list[ReasonRow]  # the reasons that cost the most, with a suggestion
+    worst_shop: tuple[str, int] | None  # (shop name, bad orders) most bad orders came from
 
 
 def score_view(session: Session, creator_id: int) -> ScoreView:
@@ -139,6 +177,15 @@ def score_view(session: Session, creator_id: int) -> ScoreView:
             y = round(TREND_HEIGHT - TREND_PAD - level * span, 1)
             dots.append((x, y, f"{day} {value:.1f}"))
     values = [v for _, v in scored]
+    detail = (latest.detail or {}) if latest is not None else {}
+    reasons = _reason_rows([o for o in detail.get("outcomes", []) if isinstance(o, dict)])
+    chosen = set(detail.get("suggested") or []) if shown else set()
+    worst = detail.get("worst_shop") if shown and chosen else None
+    worst_shop = None
+    if isinstance(worst, dict) and int(worst.get("bad_orders", 0)) >= 2:
+        shop_id = int(worst["shop_id"])
+        name = shop_names(session, {shop_id}).get(shop_id, f"#{shop_id}")
+        worst_shop = (name, int(worst["bad_orders"]))
     return ScoreView(
         score=f"{latest.score:.1f}" if shown and latest and latest.score is not None else None,
         as_of=latest.as_of.isoformat() if latest else None,
@@ -152,6 +199,12 @@ def score_view(session: Session, creator_id: int) -> ScoreView:
         trend_dots=dots,
         trend_low=f"{min(values):.1f}" if len(values) >= 2 else None,
         trend_high=f"{max(values):.1f}" if len(values) >= 2 else None,
+        reasons=reasons,
+        suggested=sorted(
+            (r for r in reasons if r.reason in chosen),
+            key=lambda r: (-float(r.costs) if r.costs != "—" else 0.0, r.reason),
+        ),
+        worst_shop=worst_shop,
     )
 
 
