@@ -7,6 +7,7 @@ typed kept and nothing written. A return picked up by the carrier shows the comp
 from __future__ import annotations
 
 import html
+import re
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -501,3 +502,7 @@ def test_me_shows_follows_credit_with_reasons_and_links(
     assert "Why this score" in en.text
     assert "Starting points" in en.text
     assert "Following 1 creators" in en.text
+    # nothing went wrong yet: the way up is completing orders
+    assert re.findall(r'data-tip="(\w+)"', en.text) == ["completed_orders"]
+    assert "Every order you complete (confirm receipt) adds credit" in en.text
+    assert "如何提升" in zh.text

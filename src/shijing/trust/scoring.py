@@ -612,6 +612,14 @@ def buyer_result(
         lost = count * per if cap is None else min(cap, count * per)
         reasons.append({"code": code, "points": -round(lost, 2), "detail": f"{count}"})
     score = round(min(100.0, max(0.0, sum(float(x["points"]) for x in reasons))), 2)
+    # what to do about it: the reasons that cost the most, and completing orders while it is
+    # short of its full points
+    tips = sorted((x for x in reasons if float(x["points"]) < 0), key=lambda x: float(x["points"]))
+    chosen = tips[:2]
+    if len(chosen) < 2 and done < d.completed_points:
+        chosen.append(next(x for x in reasons if x["code"] == "completed_orders"))
+    for reason in chosen:
+        reason["tip"] = True
     return BuyerResult(buyer_id=buyer_id, score=score, level=d.level_of(score), reasons=reasons)
 
 

@@ -1572,6 +1572,34 @@ MESSAGES.update(
         },
         "me.why": {"zh-CN": "为什么是这个分数", "en": "Why this score"},
         "me.no_reasons": {"zh-CN": "暂无明细", "en": "No details yet"},
+        "me.tips": {"zh-CN": "如何提升", "en": "How to raise it"},
+        "me.tip.completed_orders": {
+            "zh-CN": "每完成一笔订单（确认收货）信用都会提高，直到满分",
+            "en": "Every order you complete (confirm receipt) adds credit, up to the full points",
+        },
+        "me.tip.returns": {
+            "zh-CN": "你的退货比同类商品的常见水平多：下单前看清尺码和描述",
+            "en": "You return more than is usual for what you buy: check sizes and descriptions "
+            "before you order",
+        },
+        "me.tip.buyer_fault": {
+            "zh-CN": "有售后被判定为你的责任：申请售后时请如实描述并附上证据",
+            "en": "An after-sale was ruled your fault: describe what happened truthfully and add "
+            "evidence when you ask",
+        },
+        "me.tip.rejected_claims": {
+            "zh-CN": "被拒绝的售后申请会降低信用：先与商家沟通，再提交有依据的申请",
+            "en": "Rejected after-sale requests cost credit: talk to the shop first and ask with "
+            "grounds",
+        },
+        "me.tip.failed_payments": {
+            "zh-CN": "支付失败会降低信用：付款前请确认支付方式可用",
+            "en": "Failed payments cost credit: check your payment method before you pay",
+        },
+        "me.tip.integrity_flags": {
+            "zh-CN": "你的账户或订单被标记为异常：如有疑问请联系客服申诉",
+            "en": "Your account or orders were flagged as irregular: contact support to appeal",
+        },
         "me.level.excellent": {"zh-CN": "极好", "en": "Excellent"},
         "me.level.good": {"zh-CN": "良好", "en": "Good"},
         "me.level.fair": {"zh-CN": "一般", "en": "Fair"},

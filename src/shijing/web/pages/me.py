@@ -103,6 +103,7 @@ def me_page(
             "credit": credit,
             "score": f"{float(credit['score']):.0f}",
             "reasons": [explain_reason(lang, r) for r in credit.get("reasons") or []],
+            "tips": [str(r.get("code")) for r in credit.get("reasons") or [] if r.get("tip")],
             "orders_count": _orders_count(session, principal.id),
             "claims_count": claim_total or 0,
         },
