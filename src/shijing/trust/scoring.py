@@ -618,8 +618,8 @@ def buyer_result(
     chosen = tips[:2]
     if len(chosen) < 2 and done < d.completed_points:
         chosen.append(next(x for x in reasons if x["code"] == "completed_orders"))
-    for reason in chosen:
-        reason["tip"] = True
+    for rank, reason in enumerate(chosen, start=1):
+        reason["tip"] = rank  # the costliest first
     return BuyerResult(buyer_id=buyer_id, score=score, level=d.level_of(score), reasons=reasons)
 
 

@@ -103,7 +103,13 @@ def me_page(
             "credit": credit,
             "score": f"{float(credit['score']):.0f}",
             "reasons": [explain_reason(lang, r) for r in credit.get("reasons") or []],
-            "tips": [str(r.get("code")) for r in credit.get("reasons") or [] if r.get("tip")],
+            "tips": [
+                str(r.get("code"))
+                for r in sorted(
+                    (r for r in credit.get("reasons") or [] if r.get("tip")),
+                    key=lambda r: int(r["tip"]),
+                )
+            ],
             "orders_count": _orders_count(session, principal.id),
             "claims_count": claim_total or 0,
         },
