@@ -28,6 +28,7 @@ from shijing.migrations import upgrade
 from shijing.sim.config import SimConfig, get_scale
 from shijing.sim.runner import run_simulation
 from shijing.trust import service as trust
+from shijing.trust import versions
 from shijing.trust.definition import ScoreDefinition
 from shijing.trust.models import ScoreDefinitionRow, ShopScore
 
@@ -85,11 +86,16 @@ def main() -> None:
             body = ScoreDefinition().model_dump(mode="json")
             version = "d" + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
             if version not in {r.version for r in session.scalars(select(ScoreDefinitionRow))}:
-                trust.add_definition(session, clock, version=version, body=body)
-            trust.activate_definition(session, clock, version=version)
+                versions.add_definition(session, clock, version=version, body=body)
+            # scored first, then switched on (a version is only activated once it has scores)
             summary = trust.run_scores(
-                session, clock, as_of=(end + timedelta(days=1)).date(), root=out / "facts"
+                session,
+                clock,
+                as_of=(end + timedelta(days=1)).date(),
+                version=version,
+                root=out / "facts",
             )
+            versions.activate_definition(session, clock, version=version)
         truth = json.loads((out / "run" / "ground_truth.json").read_text())
         with db.sessions() as session:
             rows = session.scalars(
