@@ -424,7 +424,7 @@ def sim_bulk(
     table = Table(title=f"bulk fact tables in {out}")
     table.add_column("what")
     table.add_column("value", justify="right")
-    for name in ("orders", "aftersales", "reviews", "complaints", "files"):
+    for name in ("orders", "aftersales", "reviews", "complaints", "flags", "files"):
         table.add_row(name, f"{getattr(result, name):,}")
     table.add_row("seconds", f"{result.seconds:.1f}")
     console.print(table)

@@ -93,8 +93,6 @@ def test_bulk_writes_the_fact_schemas_by_day(tmp_path: Path) -> None:
     result = generate(tmp_path, orders=30_000, seed=1, days=10, chunk=7_000)
     assert result.orders == 30_000
     for table, schema in TABLES.items():
-        if table == "flags":  # flags come from integrity detection, not the simulator
-            continue
         data = ds.dataset(tmp_path / table, format="parquet")
         assert data.schema.equals(schema), table
         assert all(p.parent.name.startswith("day=") for p in (tmp_path / table).rglob("*.parquet"))
@@ -102,6 +100,19 @@ def test_bulk_writes_the_fact_schemas_by_day(tmp_path: Path) -> None:
     assert orders.num_rows == 30_000
     assert len(set(orders.column("order_id").to_pylist())) == 30_000
     assert (tmp_path / "labels" / "brushing_orders.parquet").exists()
+    # what the scoring pipeline excludes or counts must be there to exclude or count: flagged
+    # brushing orders, shop cancellations, after-sales ruled the carrier's fault
+    brushing = set(
+        ds.dataset(tmp_path / "labels" / "brushing_orders.parquet")
+        .to_table()["order_id"]
+        .to_pylist()
+    )
+    flags = ds.dataset(tmp_path / "flags", format="parquet").to_table()
+    assert result.flags == flags.num_rows > 0
+    assert set(flags.column("subject_id").to_pylist()) <= brushing
+    assert "shop" in orders.column("cancelled_by").to_pylist()
+    faults = ds.dataset(tmp_path / "aftersales", format="parquet").to_table().column("fault")
+    assert {"shop", "buyer", "carrier"} <= set(faults.to_pylist())
     again = tmp_path / "again"
     generate(again, orders=30_000, seed=1, days=10, chunk=7_000)
     assert ds.dataset(again / "orders", format="parquet").to_table().equals(orders)

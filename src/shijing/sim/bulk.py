@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from shijing.commerce.catalog.categories import root_of
 from shijing.sim.agents import ALL_CATEGORIES
-from shijing.trust.facts import AFTERSALES, COMPLAINTS, ORDERS, REVIEWS
+from shijing.trust.facts import AFTERSALES, COMPLAINTS, FLAGS, ORDERS, REVIEWS
 
 US = 1_000_000
 HOUR = 3600 * US
@@ -37,6 +37,7 @@ class BulkResult:
     aftersales: int
     reviews: int
     complaints: int
+    flags: int
     files: int
     seconds: float
 
@@ -156,9 +157,9 @@ def generate(
     registered = int(start.timestamp()) * US - rng.integers(HOUR, 720 * 24 * HOUR, m.n_buyers)
     start_us = int(start.timestamp()) * US
     day0 = (start.date() - date(1970, 1, 1)).days
-    totals = {"aftersales": 0, "reviews": 0, "complaints": 0}
+    totals = {"aftersales": 0, "reviews": 0, "complaints": 0, "flags": 0}
     brushing_ids: list[np.ndarray] = []
-    next_id = {"aftersale": 1, "review": 1, "complaint": 1}
+    next_id = {"aftersale": 1, "review": 1, "complaint": 1, "flag": 1}
     done = 0
     part = 0
     while done < orders:
@@ -197,13 +198,19 @@ def generate(
         cancelled_at = np.where(
             unpaid, placed + 30 * 60 * US, paid_at + rng.integers(HOUR, 30 * HOUR, n)
         )
-        cancelled_by = np.where(unpaid, 2, 0)  # system / buyer
+        # a paid order cancelled: by the buyer, or by the shop (out of stock, more often at
+        # the shops that are late anyway)
+        by_shop = cancelled_paid & (rng.random(n) < 0.25 + m.late[shop])
+        cancelled_by = np.where(unpaid, 2, np.where(by_shop, 1, 0))  # system / shop / buyer
         counterfeit = rng.random(n) < m.counterfeit[shop]
         defect = (rng.random(n) < m.defect[shop]) | counterfeit
         abuser = buyer < m.abuser_until
         no_reason = (rng.random(n) < np.where(abuser, 0.7, 0.05)) & NO_REASON[cat] & ~defect
         claim = shipped & ~brushing & ((defect & (rng.random(n) < 0.8)) | no_reason)
-        aftersale_refunded = claim & (~m.refuses[shop] | (rng.random(n) < 0.5))
+        # broken on the way: refunded, and half of them ruled the carrier's fault in arbitration
+        damaged = shipped & ~brushing & ~claim & (rng.random(n) < 0.004)
+        aftersale_refunded = (claim & (~m.refuses[shop] | (rng.random(n) < 0.5))) | damaged
+        claim = claim | damaged
         refunded = np.where(aftersale_refunded, total, 0) + np.where(cancelled_paid, total, 0)
         completed_at = delivered_at + np.where(
             rng.random(n) < 0.55, rng.integers(HOUR, 72 * HOUR, n), 7 * 24 * HOUR
@@ -267,9 +274,15 @@ def generate(
         order_ = np.argsort(a_days, kind="stable")
         idx, opened, a_days = idx[order_], opened[order_], a_days[order_]
         refused = m.refuses[shop[idx]] & (rng.random(k) < 0.85)
-        escalated = refused & (rng.random(k) < 0.7)
+        in_transit = damaged[idx]
+        escalated = (refused & (rng.random(k) < 0.7) & ~in_transit) | (
+            in_transit & (rng.random(k) < 0.5)
+        )
         ok = aftersale_refunded[idx]
-        reason_idx = np.where(no_reason[idx], 0, np.where(counterfeit[idx], 2, 1))
+        reason_idx = np.where(
+            in_transit, 3, np.where(no_reason[idx], 0, np.where(counterfeit[idx], 2, 1))
+        )
+        fault_idx = np.where(in_transit, 2, abuser[idx].astype(np.int8))  # shop / buyer / carrier
         responded = opened + rng.integers(HOUR, 40 * HOUR, k)
         ruled = responded + rng.integers(24 * HOUR, 96 * HOUR, k)
         closed = np.where(escalated, ruled, responded) + rng.integers(HOUR, 120 * HOUR, k)
@@ -286,7 +299,10 @@ def generate(
                     np.array(["return_refund", "refund_only"]),
                     (defect[idx] & (rng.random(k) < 0.4)).astype(np.int8),
                 ),
-                _strings(np.array(["no_reason_7d", "quality", "counterfeit"]), reason_idx),
+                _strings(
+                    np.array(["no_reason_7d", "quality", "counterfeit", "damaged_in_transit"]),
+                    reason_idx,
+                ),
                 _strings(np.array(["refunded", "closed"]), (~ok).astype(np.int8)),
                 _ts(opened),
                 _ts(responded),
@@ -296,7 +312,7 @@ def generate(
                 _ts(responded + 24 * HOUR, escalated),
                 _ts(ruled, escalated),
                 _strings(np.array(["refund", "close"]), (~ok).astype(np.int8), escalated),
-                _strings(np.array(["shop", "buyer"]), abuser[idx].astype(np.int8), escalated),
+                _strings(np.array(["shop", "buyer", "carrier"]), fault_idx, escalated),
                 _ts(closed),
             ],
         )
@@ -376,6 +392,31 @@ def generate(
         next_id["complaint"] += k
         totals["complaints"] += k
 
+        # flags: integrity detection catches most brushing orders, a day to ten after placement
+        caught = brushing & (rng.random(n) < 0.6)
+        idx = np.flatnonzero(caught)
+        k = len(idx)
+        created = placed[idx] + rng.integers(24 * HOUR, 240 * HOUR, k)
+        f_days = (created // (86_400 * US)).astype(np.int32)
+        order_ = np.argsort(f_days, kind="stable")
+        idx, created, f_days = idx[order_], created[order_], f_days[order_]
+        f_table = _table(
+            FLAGS,
+            [
+                _i64(np.arange(next_id["flag"], next_id["flag"] + k)),
+                pa.array(f_days, type=pa.date32()),
+                _strings(np.array(["order"]), np.zeros(k, dtype=np.int8)),
+                _i64(order_id[idx]),
+                _strings(np.array(["brushing ring"]), np.zeros(k, dtype=np.int8)),
+                _strings(np.array(["integrity"]), np.zeros(k, dtype=np.int8)),
+                _ts(created),
+                _ts(created, np.zeros(k, dtype=bool)),
+            ],
+        )
+        writer.write("flags", f_days, f_table, part)
+        next_id["flag"] += k
+        totals["flags"] += k
+
         done += n
         part += 1
         if progress:
@@ -386,6 +427,7 @@ def generate(
         totals["aftersales"],
         totals["reviews"],
         totals["complaints"],
+        totals["flags"],
         writer.files,
         round(time.perf_counter() - began, 2),
     )
