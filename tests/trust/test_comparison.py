@@ -21,7 +21,7 @@ from shijing.core.deadlines import run_due
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import OutboxEvent
 from shijing.core.settings import get_settings
-from shijing.trust import comparison, versions
+from shijing.trust import comparison, service, versions
 from shijing.trust.settings import TrustSettings
 from tests.factories import api_login, buy_and_deliver, make_product, make_shop, make_user
 from tests.trust.stored import (
@@ -299,3 +299,22 @@ def test_an_invalid_definition_is_refused_over_the_api(
         assert (refused.status_code, refused.json()["field"]) == (422, field), refused.text
     listed = client.get("/api/v1/admin/score-definitions", headers=headers).json()["items"]
     assert [d["version"] for d in listed] == ["v1"]
+
+
+def test_latest_scores_of_many_shops_in_one_query(session: Session, clock: ManualClock) -> None:
+    """Each shop's newest day under the active version, as ``latest_shop_score`` gives it."""
+    versions.ensure_default_definition(session, clock)
+    versions.add_definition(session, clock, version="v2", body=definition_body())
+    for day, total in ((DAY - timedelta(days=1), 80.0), (DAY, 91.0)):
+        stored_shop_score(session, clock, "v1", 1, total, "good", day=day)
+    stored_shop_score(session, clock, "v1", 2, 70.0, "fair", day=DAY - timedelta(days=5))
+    stored_shop_score(session, clock, "v2", 2, 99.0, "excellent", day=DAY)  # not in force
+    session.flush()
+    found = service.latest_shop_scores(session, [1, 2, 3])
+    assert {k: (v.as_of, v.total) for k, v in found.items()} == {
+        1: (DAY, 91.0),
+        2: (DAY - timedelta(days=5), 70.0),
+    }
+    for shop_id in (1, 2):
+        assert found[shop_id] == service.latest_shop_score(session, shop_id)
+    assert service.latest_shop_scores(session, []) == {}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time as timer
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shijing.accounts.models import User
@@ -395,6 +395,31 @@ def latest_shop_score(
         .order_by(ShopScore.as_of.desc())
         .limit(1)
     )
+
+
+def latest_shop_scores(
+    session: Session, shop_ids: Iterable[int], version: str | None = None
+) -> dict[int, ShopScore]:
+    """``latest_shop_score`` for many shops in one query (lists and feeds)."""
+    wanted = sorted(set(shop_ids))
+    if not wanted:
+        return {}
+    chosen = version or active_version(session)
+    newest = (
+        select(ShopScore.shop_id, func.max(ShopScore.as_of).label("as_of"))
+        .where(ShopScore.definition_version == chosen, ShopScore.shop_id.in_(wanted))
+        .group_by(ShopScore.shop_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(ShopScore)
+        .join(
+            newest,
+            (ShopScore.shop_id == newest.c.shop_id) & (ShopScore.as_of == newest.c.as_of),
+        )
+        .where(ShopScore.definition_version == chosen)
+    )
+    return {row.shop_id: row for row in rows}
 
 
 def shop_history(

@@ -137,7 +137,7 @@ def _shops_context(
         "shops": found,
         "total": total,
         "paging": paging,
-        "scores": {s.id: trust.latest_shop_score(session, s.id) for s in found},
+        "scores": trust.latest_shop_scores(session, ids),
         "badges": badges,
         "badge_holding": BADGE_HOLDING,
         "filter": {"status": chosen or "", "q": words},

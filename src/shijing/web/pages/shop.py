@@ -87,9 +87,10 @@ def shop_trust(session: Session, shop_ids: Iterable[int]) -> dict[int, dict[str,
     score and band (None while there is not enough data)."""
     wanted = sorted(set(shop_ids))
     badges = enrolment.badge_holders(session, wanted)
+    scores = trust.latest_shop_scores(session, wanted)
     found: dict[int, dict[str, Any]] = {}
     for shop_id in wanted:
-        score = trust.latest_shop_score(session, shop_id)
+        score = scores.get(shop_id)
         shown = score is not None and score.enough_data and score.total is not None
         found[shop_id] = {
             "badge": shop_id in badges,
