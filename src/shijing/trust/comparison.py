@@ -23,7 +23,6 @@ from shijing.trust.models import BuyerCredit, CreatorScore, ScoreRun, ShopScore
 from shijing.trust.versions import (
     active_version,
     definition_of,
-    ensure_default_definition,
     find_version,
 )
 
@@ -305,7 +304,6 @@ def compare(
 ) -> Comparison:
     """``candidate`` against ``baseline`` (default: the active version) on ``as_of`` (default:
     the latest day both were scored). Reads stored scores only; writes nothing."""
-    ensure_default_definition(session, clock)
     find_version(session, candidate)
     baseline = baseline or active_version(session)
     find_version(session, baseline, field="against")
