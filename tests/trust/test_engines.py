@@ -130,3 +130,12 @@ def test_unknown_engine_names_the_field() -> None:
     with pytest.raises(InvalidInput) as caught:
         ScoringEngine("oracle")
     assert caught.value.field == "engine"
+
+
+def test_flag_kinds_lists_what_was_flagged_before_the_day(tmp_path: Path) -> None:
+    """An exclusion whose kind nobody flagged is left out of the query; the kinds are read from
+    the flags raised before the as-of day only."""
+    assert pipeline.flag_kinds(tmp_path, AS_OF) == frozenset()
+    fixture().write(tmp_path)  # flags orders (shop 2's order 8), before AS_OF
+    assert pipeline.flag_kinds(tmp_path, AS_OF) == {"order"}
+    assert pipeline.flag_kinds(tmp_path, T0.date() - timedelta(days=60)) == frozenset()

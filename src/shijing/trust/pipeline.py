@@ -18,6 +18,8 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from shijing.trust.definition import (
     ALL_PEERS,
@@ -32,6 +34,7 @@ from shijing.trust.definition import (
     ShopScoreDefinition,
 )
 from shijing.trust.engines import ScoringEngine, Seconds
+from shijing.trust.export import exported_days
 
 SECONDS_PER_WEEK = 7 * 24 * 3600
 
@@ -45,6 +48,9 @@ class Facts:
     flags: ir.Table
     # whole epoch seconds of a timestamp, in the engine's own SQL function
     whole_seconds: Seconds
+    # the kinds of subject any flag was ever raised on: an exclusion with no flag of its kind
+    # is left out of the query (an anti-join against nothing still probes every row)
+    flag_kinds: frozenset[str] = frozenset({"order", "review", "buyer"})
 
 
 def load_facts(engine: ScoringEngine, root: Path, as_of: date, days: int) -> Facts:
@@ -57,7 +63,30 @@ def load_facts(engine: ScoringEngine, root: Path, as_of: date, days: int) -> Fac
         complaints=engine.table(root, "complaints", first, as_of),
         flags=engine.table(root, "flags", None, as_of),
         whole_seconds=engine.whole_seconds,
+        flag_kinds=flag_kinds(root, as_of),
     )
+
+
+def flag_kinds(root: Path, as_of: date) -> frozenset[str]:
+    """The subject kinds of the flags raised before ``as_of`` (one small column read)."""
+    files = [
+        path
+        for day in exported_days(root, "flags")
+        if day < as_of
+        for path in sorted((root / "flags" / f"day={day.isoformat()}").glob("*.parquet"))
+    ]
+    if not files:
+        return frozenset()
+    kinds = pq.read_table(files, columns=["subject_kind"], partitioning=None).column(0)
+    return frozenset(str(k) for k in pc.unique(kinds).to_pylist() if k is not None)
+
+
+def _unflagged(f: Facts, t: ir.Table, kind: str, column: str, end: ir.TimestampScalar) -> ir.Table:
+    """``t`` without the rows whose ``column`` names a subject flagged (``kind``) at ``end``."""
+    if kind not in f.flag_kinds:
+        return t
+    flagged = _active_flags(f, kind, end)
+    return t.anti_join(flagged, t[column] == flagged.flagged_id)
 
 
 def instant(day: date) -> datetime:
@@ -93,8 +122,7 @@ def _window_orders(f: Facts, start: ir.TimestampScalar, end: ir.TimestampScalar)
     """Paid, unflagged orders placed in the window."""
     o = f.orders
     o = o.filter(o.placed_at >= start, o.placed_at < end, _before(o.paid_at, end))
-    flagged = _active_flags(f, "order", end)
-    return o.anti_join(flagged, o.order_id == flagged.flagged_id)
+    return _unflagged(f, o, "order", "order_id", end)
 
 
 def _excused_removed(f: Facts, end: ir.TimestampScalar) -> ir.Table:
@@ -122,10 +150,8 @@ def _quality_return(a: ir.Table, end: ir.TimestampScalar) -> ir.BooleanValue:
 def _counted_reviews(f: Facts, start: ir.TimestampScalar, end: ir.TimestampScalar) -> ir.Table:
     r = f.reviews
     r = r.filter(r.created_at >= start, r.created_at < end, ~r.hidden.fill_null(False))
-    flagged_reviews = _active_flags(f, "review", end)
-    flagged_orders = _active_flags(f, "order", end)
-    r = r.anti_join(flagged_reviews, r.review_id == flagged_reviews.flagged_id)
-    return r.anti_join(flagged_orders, r.order_id == flagged_orders.flagged_id)
+    r = _unflagged(f, r, "review", "review_id", end)
+    return _unflagged(f, r, "order", "order_id", end)
 
 
 def _upheld_complaints(
@@ -139,8 +165,7 @@ def _upheld_complaints(
         c.created_at < end,
         _before(c.resolved_at, end),
     )
-    flagged = _active_flags(f, "order", end)
-    return c.anti_join(flagged, c.order_id == flagged.flagged_id)
+    return _unflagged(f, c, "order", "order_id", end)
 
 
 # -- shop experience score ---------------------------------------------------------------------
@@ -428,7 +453,7 @@ def buyer_aggregates(f: Facts, as_of: date, d: BuyerCreditDefinition) -> ir.Tabl
     end, start = _ts(as_of), _ts(as_of - timedelta(days=d.window_days))
     allo = f.orders.filter(f.orders.placed_at >= start, f.orders.placed_at < end)
     flagged_orders = _active_flags(f, "order", end)
-    counted = allo.anti_join(flagged_orders, allo.order_id == flagged_orders.flagged_id)
+    counted = _unflagged(f, allo, "order", "order_id", end)
     paid = counted.filter(_before(counted.paid_at, end))
     a = f.aftersales.filter(f.aftersales.opened_at < end)
     paid_ids = paid.select(p_id=paid.order_id)
