@@ -125,3 +125,28 @@ def test_daily_due_step_runs_once_a_day(
     assert run_due(db, clock)["trust.daily_scores"] == 0
     clock.advance(timedelta(days=1))
     assert run_due(db, clock)["trust.daily_scores"] == 1
+
+
+def test_a_buyer_sees_their_own_credit_history_and_nobody_elses(
+    session: Session, clock: ManualClock, client: TestClient, world: dict
+) -> None:  # type: ignore[type-arg]
+    first_day = clock.now().date()
+    service.run_scores(session, clock, root=world["root"])
+    clock.advance(timedelta(days=1))
+    service.run_scores(session, clock, root=world["root"])
+    session.commit()
+    buyer = api_login(client, world["buyer"].email)
+    history = client.get("/api/v1/me/credit/history", headers=buyer)
+    assert history.status_code == 200, history.text
+    days = [d["as_of"] for d in history.json()["items"]]
+    assert days == [clock.now().date().isoformat(), first_day.isoformat()]
+    latest = client.get("/api/v1/me/credit", headers=buyer).json()
+    assert history.json()["items"][0]["score"] == latest["score"]
+    one = client.get("/api/v1/me/credit/history", params={"days": 1}, headers=buyer).json()
+    assert len(one["items"]) == 1
+    # the shop's owner (another account) sees only their own, empty, history
+    owner = api_login(client, world["owner"].email)
+    assert client.get("/api/v1/me/credit/history", headers=owner).json()["items"] == []
+    assert client.get("/api/v1/me/credit/history").status_code == 401
+    bad = client.get("/api/v1/me/credit/history", params={"days": 0}, headers=buyer)
+    assert bad.status_code == 422

@@ -19,6 +19,8 @@ from shijing.trust.schemas import (
     CreatorScoreDay,
     CreatorScoreExplanation,
     CreatorScoreSummary,
+    CreditDay,
+    CreditHistory,
     CreditOut,
     DefinitionIn,
     DefinitionList,
@@ -107,6 +109,15 @@ def creator_score_explanation(
 def my_credit(principal: CurrentPrincipal, session: DbSession, clock: ClockDep) -> CreditOut:
     """Your buyer credit and why (only you see it)."""
     return CreditOut(**service.buyer_credit(session, clock, principal.user))
+
+
+@router.get("/me/credit/history", response_model=CreditHistory)
+def my_credit_history(
+    principal: CurrentPrincipal, session: DbSession, days: HistoryDays = 30
+) -> CreditHistory:
+    """Your buyer credit day by day, the newest first (only you see it)."""
+    rows = service.buyer_credit_history(session, principal.user, days=days)
+    return CreditHistory(items=[CreditDay.model_validate(r) for r in rows])
 
 
 @router.post("/admin/flags", status_code=status.HTTP_201_CREATED, response_model=FlagOut)

@@ -75,6 +75,19 @@ class CreditOut(BaseModel):
     definition_version: str
 
 
+class CreditDay(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    as_of: date
+    score: float
+    level: str
+    definition_version: str
+
+
+class CreditHistory(BaseModel):
+    items: list[CreditDay]
+
+
 class FlagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

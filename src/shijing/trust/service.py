@@ -466,6 +466,21 @@ def creator_history(session: Session, creator_id: int, *, days: int = 30) -> lis
     )
 
 
+def buyer_credit_history(session: Session, user: User, *, days: int = 30) -> list[BuyerCredit]:
+    """The buyer's own credit day by day, the newest first (only the buyer sees it)."""
+    return list(
+        session.scalars(
+            select(BuyerCredit)
+            .where(
+                BuyerCredit.buyer_id == user.id,
+                BuyerCredit.definition_version == active_version(session),
+            )
+            .order_by(BuyerCredit.as_of.desc())
+            .limit(days)
+        )
+    )
+
+
 def buyer_credit(session: Session, clock: Clock, user: User) -> dict[str, Any]:
     """The buyer's own credit and why; a buyer with no scored history gets the starting
     credit from account age alone."""
