@@ -30,6 +30,13 @@ NOT_ENOUGH_DATA = "not_enough_data"
 MOVERS = 10
 
 
+def _difference(baseline: float | None, candidate: float | None) -> float | None:
+    """Candidate minus baseline, None where either version has no score."""
+    if baseline is None or candidate is None:
+        return None
+    return round(candidate - baseline, 2)
+
+
 @dataclass(frozen=True)
 class ShopChange:
     shop_id: int
@@ -41,9 +48,7 @@ class ShopChange:
 
     @property
     def change(self) -> float | None:
-        if self.baseline is None or self.candidate is None:
-            return None
-        return round(self.candidate - self.baseline, 2)
+        return _difference(self.baseline, self.candidate)
 
 
 @dataclass(frozen=True)
@@ -54,9 +59,7 @@ class CreatorChange:
 
     @property
     def change(self) -> float | None:
-        if self.baseline is None or self.candidate is None:
-            return None
-        return round(self.candidate - self.baseline, 2)
+        return _difference(self.baseline, self.candidate)
 
 
 @dataclass
