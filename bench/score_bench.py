@@ -28,7 +28,7 @@ from bench.common import machine_line, record
 
 
 def _files(root: Path, table: str, first: date, end: date) -> list[str]:
-    from shijing.trust.export import exported_days
+    from shijing.facts.export import exported_days
 
     return [
         str(p)
@@ -39,12 +39,12 @@ def _files(root: Path, table: str, first: date, end: date) -> list[str]:
 
 
 def run_pipeline(root: Path, as_of: date) -> dict[str, Any]:
+    from shijing.facts.engines import FactsEngine
     from shijing.trust import pipeline, scoring
     from shijing.trust.definition import ScoreDefinition
-    from shijing.trust.engines import ScoringEngine
 
     d = ScoreDefinition()
-    engine = ScoringEngine("duckdb")
+    engine = FactsEngine("duckdb")
     facts = pipeline.load_facts(engine, root, as_of, d.shop.window_days)
     rows = engine.collect_arrow(pipeline.shop_indicator_values(facts, as_of, d.shop))
     shops = scoring.shop_results(rows, d.shop)
@@ -449,7 +449,7 @@ def main() -> None:
         "--load", type=Path, default=None, help="report saved measurements instead of measuring"
     )
     args = parser.parse_args()
-    from shijing.trust.export import exported_days
+    from shijing.facts.export import exported_days
 
     days = exported_days(args.facts, "orders")
     if not days:

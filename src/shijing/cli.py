@@ -28,6 +28,7 @@ from shijing.core.errors import DomainError
 from shijing.core.logs import configure_logging
 from shijing.core.outbox import Dispatcher
 from shijing.core.settings import Settings, get_settings
+from shijing.integrity.commands import integrity_app
 from shijing.trust.commands import score_app
 
 app = typer.Typer(help="Shijing (市井): trust-first live commerce.", no_args_is_help=True)
@@ -40,6 +41,7 @@ app.add_typer(carrier_app, name="carrier")
 sim_app = typer.Typer(help="The marketplace simulator.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 app.add_typer(score_app, name="score")
+app.add_typer(integrity_app, name="integrity")
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 console = Console()

@@ -16,6 +16,7 @@ from shijing.commerce.shops import models as shops_models
 from shijing.core import outbox
 from shijing.core.db import Base
 from shijing.guarantees import models as guarantees_models
+from shijing.integrity import models as integrity_models
 from shijing.ledger import models as ledger_models
 from shijing.trust import models as trust_models
 
@@ -28,6 +29,7 @@ __all__ = [
     "complaints_models",
     "creators_models",
     "guarantees_models",
+    "integrity_models",
     "ledger_models",
     "live_models",
     "metadata",

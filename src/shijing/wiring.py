@@ -10,4 +10,5 @@ from __future__ import annotations
 
 import shijing.commerce.wiring
 import shijing.guarantees.handlers
+import shijing.integrity.handlers
 import shijing.trust.handlers  # noqa: F401

@@ -25,8 +25,8 @@ from shijing.core.errors import Conflict
 from shijing.core.outbox import emit
 from shijing.guarantees import claims, coverage, funds, payouts
 from shijing.guarantees.models import Claim, ClaimEvent
+from shijing.integrity.models import IntegrityFlag
 from shijing.ledger import service as ledger
-from shijing.trust.models import IntegrityFlag
 from tests.factories import api_login, deliver_parcel, principal_of
 from tests.guarantees.builders import (
     FUND_CAPITAL,

@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 
 from shijing.cli import app
 from shijing.core.db import Database
+from shijing.facts.registry import registered
 from shijing.models import metadata
 from shijing.sim.bulk import generate
 from shijing.sim.config import SimConfig, get_scale
 from shijing.sim.live import LiveRoomActor
 from shijing.sim.runner import run_simulation
-from shijing.trust.facts import TABLES
 
 pytestmark = pytest.mark.committing
 
@@ -92,7 +92,7 @@ def test_run_writes_ground_truth_and_keeps_rooms_on_air(
 def test_bulk_writes_the_fact_schemas_by_day(tmp_path: Path) -> None:
     result = generate(tmp_path, orders=30_000, seed=1, days=10, chunk=7_000)
     assert result.orders == 30_000
-    for table, schema in TABLES.items():
+    for table, schema in ((t.name, t.schema) for t in registered().values()):
         data = ds.dataset(tmp_path / table, format="parquet")
         assert data.schema.equals(schema), table
         assert all(p.parent.name.startswith("day=") for p in (tmp_path / table).rglob("*.parquet"))

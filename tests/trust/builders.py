@@ -10,16 +10,20 @@ from typing import Any
 
 import pyarrow as pa
 
+from shijing.facts.engines import FactsEngine
+from shijing.facts.export import write_partition
+from shijing.facts.registry import schema_of
 from shijing.trust.definition import ScoreDefinition
-from shijing.trust.engines import ScoringEngine
-from shijing.trust.export import write_partition
-from shijing.trust.facts import TABLES
 from shijing.trust.pipeline import Facts, shop_indicator_values
 from shijing.trust.scoring import ShopResult, shop_results
 
 AS_OF = date(2026, 11, 1)
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)  # inside every default window before AS_OF
 _ids = itertools.count(1)
+
+
+# the fact tables the scoring pipeline reads (``trust.pipeline.Facts``)
+SCORED_TABLES = ("orders", "aftersales", "reviews", "complaints", "flags")
 
 
 @dataclass
@@ -194,15 +198,15 @@ class FactSet:
         return flag_id
 
     def arrow(self, table: str) -> pa.Table:
-        return pa.Table.from_pylist(getattr(self, table), schema=TABLES[table])
+        return pa.Table.from_pylist(getattr(self, table), schema=schema_of(table))
 
-    def facts(self, engine: ScoringEngine) -> Facts:
-        tables = {t: engine.from_arrow(t, self.arrow(t)) for t in TABLES}
+    def facts(self, engine: FactsEngine) -> Facts:
+        tables = {t: engine.from_arrow(t, self.arrow(t)) for t in SCORED_TABLES}
         return Facts(**tables, whole_seconds=engine.whole_seconds)
 
     def write(self, root: Path) -> None:
         """As Parquet partitions, the way the exporter and the simulator write them."""
-        for table in TABLES:
+        for table in SCORED_TABLES:
             by_day: dict[date, list[dict[str, Any]]] = {}
             for row in getattr(self, table):
                 by_day.setdefault(row["day"], []).append(row)
@@ -220,7 +224,7 @@ def healthy_shop(
 
 
 def shop_rows(
-    engine: ScoringEngine, fs: FactSet, d: ScoreDefinition | None = None, as_of: date = AS_OF
+    engine: FactsEngine, fs: FactSet, d: ScoreDefinition | None = None, as_of: date = AS_OF
 ) -> dict[tuple[int, str], dict[str, Any]]:
     d = d or ScoreDefinition()
     rows = engine.collect(shop_indicator_values(fs.facts(engine), as_of, d.shop))
@@ -228,7 +232,7 @@ def shop_rows(
 
 
 def shop_scores(
-    engine: ScoringEngine, fs: FactSet, d: ScoreDefinition | None = None, as_of: date = AS_OF
+    engine: FactsEngine, fs: FactSet, d: ScoreDefinition | None = None, as_of: date = AS_OF
 ) -> dict[int, ShopResult]:
     d = d or ScoreDefinition()
     rows = engine.collect(shop_indicator_values(fs.facts(engine), as_of, d.shop))

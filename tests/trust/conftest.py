@@ -7,19 +7,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from shijing.trust.engines import ScoringEngine, stop_spark
+from shijing.facts.engines import FactsEngine, stop_spark
 
 
 @pytest.fixture
-def duck() -> Iterator[ScoringEngine]:
-    engine = ScoringEngine("duckdb")
+def duck() -> Iterator[FactsEngine]:
+    engine = FactsEngine("duckdb")
     yield engine
     engine.close()
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[ScoringEngine]:
+def spark() -> Iterator[FactsEngine]:
     """Starting Spark takes seconds: one local session for the whole worker."""
     logging.getLogger("py4j").setLevel(logging.ERROR)
-    yield ScoringEngine("spark", spark_master="local[2]")
+    yield FactsEngine("spark", spark_master="local[2]")
     stop_spark()

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from shijing.facts.engines import FactsEngine
 from shijing.trust.definition import ScoreDefinition
-from shijing.trust.engines import ScoringEngine
 from shijing.trust.pipeline import buyer_aggregates, creator_outcomes, creator_shops, instant
 from shijing.trust.scoring import buyer_results, creator_results
 from tests.trust.builders import AS_OF, FactSet
@@ -55,13 +55,13 @@ def _creator_fixture() -> FactSet:
     return fs
 
 
-def _creator(duck: ScoringEngine, fs: FactSet, min_orders: int = 5) -> Any:
+def _creator(duck: FactsEngine, fs: FactSet, min_orders: int = 5) -> Any:
     d = ScoreDefinition.model_validate({"creator": {"min_orders": min_orders}})
     rows = duck.collect(creator_outcomes(fs.facts(duck), AS_OF, d.creator))
     return creator_results(rows, d.creator)[5]
 
 
-def test_creator_score_by_hand(duck: ScoringEngine) -> None:
+def test_creator_score_by_hand(duck: FactsEngine) -> None:
     result = _creator(duck, _creator_fixture())
     assert (result.orders, result.bad_orders, result.enough_data) == (7, 3, True)
     outcome = 30857.5 / 66890
@@ -71,7 +71,7 @@ def test_creator_score_by_hand(duck: ScoringEngine) -> None:
     assert result.conduct_deduction == 0.0
 
 
-def test_the_creator_sees_why_orders_went_badly_and_whose_goods(duck: ScoringEngine) -> None:
+def test_the_creator_sees_why_orders_went_badly_and_whose_goods(duck: FactsEngine) -> None:
     """Per reason: how many, the share of orders, and what it cost the score (2 points on the
     3–5 scale times the reason's share of the weight); the peers here are the creator alone, and
     a second creator with ten good orders."""
@@ -109,13 +109,13 @@ def test_the_creator_sees_why_orders_went_badly_and_whose_goods(duck: ScoringEng
     assert results[6].worst_shop is None
 
 
-def test_creator_below_minimum_volume_is_not_shown(duck: ScoringEngine) -> None:
+def test_creator_below_minimum_volume_is_not_shown(duck: FactsEngine) -> None:
     result = _creator(duck, _creator_fixture(), min_orders=8)  # 7 counted orders
     assert (result.enough_data, result.score) == (False, None)
     assert result.outcome == pytest.approx(30857.5 / 66890, abs=1e-9)
 
 
-def test_a_recent_bad_order_costs_more_than_an_old_one(duck: ScoringEngine) -> None:
+def test_a_recent_bad_order_costs_more_than_an_old_one(duck: FactsEngine) -> None:
     def score(bad_days_ago: int) -> float:
         fs = FactSet()
         for days in (5, 20, 40, 60):
@@ -167,7 +167,7 @@ def _buyer_fixture() -> FactSet:
     return fs
 
 
-def test_buyer_credit_by_hand(duck: ScoringEngine) -> None:
+def test_buyer_credit_by_hand(duck: FactsEngine) -> None:
     d = ScoreDefinition()
     rows = duck.collect(buyer_aggregates(_buyer_fixture().facts(duck), AS_OF, d.buyer))
     by_buyer = {r["buyer_id"]: r for r in rows}

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from shijing.core.errors import InvalidInput
+from shijing.facts.engines import FactsEngine
 from shijing.trust.definition import ScoreDefinition, parse_definition
-from shijing.trust.engines import ScoringEngine
 from tests.trust.builders import T0, FactSet, shop_scores
 
 
@@ -68,7 +68,7 @@ def test_category_weights() -> None:
     assert d.shop.band_of(64.9) == "poor"
 
 
-def test_a_category_weighted_on_one_dimension_scores(duck: ScoringEngine) -> None:
+def test_a_category_weighted_on_one_dimension_scores(duck: FactsEngine) -> None:
     """A weighting that leaves dimensions out gives them no weight (it used to validate and
     then stop the run with a KeyError)."""
     d = parse_definition({"shop": {"category_dimension_weights": {"apparel": {"product": 1.0}}}})

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from shijing.core.errors import InvalidInput
+from shijing.facts.engines import FactsEngine
 from shijing.trust import pipeline, scoring
 from shijing.trust.definition import ScoreDefinition
-from shijing.trust.engines import ScoringEngine
 from tests.trust.builders import AS_OF, T0, FactSet
 
 
@@ -49,7 +49,7 @@ def fixture() -> FactSet:
     return fs
 
 
-def run(engine: ScoringEngine, root: Path) -> tuple[list, list, list]:  # type: ignore[type-arg]
+def run(engine: FactsEngine, root: Path) -> tuple[list, list, list]:  # type: ignore[type-arg]
     d = ScoreDefinition.model_validate({"creator": {"min_orders": 5}})
     facts = pipeline.load_facts(engine, root, AS_OF, d.longest_window_days)
     shops = scoring.shop_results(
@@ -97,7 +97,7 @@ def run(engine: ScoringEngine, root: Path) -> tuple[list, list, list]:  # type: 
 
 
 @pytest.mark.spark
-def test_duckdb_and_spark_agree(duck: ScoringEngine, spark: ScoringEngine, tmp_path: Path) -> None:
+def test_duckdb_and_spark_agree(duck: FactsEngine, spark: FactsEngine, tmp_path: Path) -> None:
     fixture().write(tmp_path)
     on_duck = run(duck, tmp_path)
     on_spark = run(spark, tmp_path)
@@ -114,7 +114,7 @@ def test_duckdb_and_spark_agree(duck: ScoringEngine, spark: ScoringEngine, tmp_p
 
 @pytest.mark.spark
 def test_a_table_with_no_partitions_is_empty_on_both_engines(
-    duck: ScoringEngine, spark: ScoringEngine, tmp_path: Path
+    duck: FactsEngine, spark: FactsEngine, tmp_path: Path
 ) -> None:
     """A folder without flags (no flag ever raised, or a `sim bulk` run) scores on Spark too."""
     fs = fixture()
@@ -128,7 +128,7 @@ def test_a_table_with_no_partitions_is_empty_on_both_engines(
 
 def test_unknown_engine_names_the_field() -> None:
     with pytest.raises(InvalidInput) as caught:
-        ScoringEngine("oracle")
+        FactsEngine("oracle")
     assert caught.value.field == "engine"
 
 

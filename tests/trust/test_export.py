@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from shijing.accounts.models import Role
 from shijing.commerce.aftersales import service as aftersales
 from shijing.core.clock import ManualClock
-from shijing.trust.export import DEFAULT_REOPEN_DAYS, export_facts, partition_dir
+from shijing.facts.export import DEFAULT_REOPEN_DAYS, export_facts, partition_dir
 from tests.factories import buy_and_deliver, make_product, make_shop, make_user, principal_of
 
 

@@ -15,6 +15,8 @@ from shijing.accounts.models import Role
 from shijing.core.clock import ManualClock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import OutboxEvent
+from shijing.integrity import events as integrity_events
+from shijing.integrity import flags
 from shijing.trust import service, versions
 from shijing.trust.definition import ScoreDefinition
 from shijing.trust.models import BuyerCredit, CreatorScore
@@ -86,7 +88,7 @@ def test_operator_lifts_a_flag_and_the_order_counts_from_the_next_run(
     assert (again.status_code, again.json()["field"]) == (409, "flag_id")
 
     audit = session.scalars(
-        select(OutboxEvent).where(OutboxEvent.name == "trust.flag_lifted")
+        select(OutboxEvent).where(OutboxEvent.name == integrity_events.FLAG_LIFTED)
     ).all()
     assert len(audit) == 1
     assert audit[0].payload["reason"] == "false positive: a real buyer"
@@ -107,7 +109,7 @@ def test_operator_lifts_a_flag_and_the_order_counts_from_the_next_run(
 
 def test_lift_flag_service_errors(session: Session, clock: ManualClock, world: dict) -> None:  # type: ignore[type-arg]
     principal = principal_of(session, world["operator"])
-    flag = service.create_flag(
+    flag = flags.create_flag(
         session,
         clock,
         principal,
@@ -116,14 +118,14 @@ def test_lift_flag_service_errors(session: Session, clock: ManualClock, world: d
         reason="check",
     )
     with pytest.raises(InvalidInput) as blank:
-        service.lift_flag(session, clock, principal, flag_id=flag.id, reason="  ")
+        flags.lift_flag(session, clock, principal, flag_id=flag.id, reason="  ")
     assert blank.value.field == "reason"
     assert flag.lifted_at is None  # nothing written on a failed request
     with pytest.raises(NotFound):
-        service.lift_flag(session, clock, principal, flag_id=10**9, reason="x")
-    service.lift_flag(session, clock, principal, flag_id=flag.id, reason="ok")
+        flags.lift_flag(session, clock, principal, flag_id=10**9, reason="x")
+    flags.lift_flag(session, clock, principal, flag_id=flag.id, reason="ok")
     with pytest.raises(Conflict):
-        service.lift_flag(session, clock, principal, flag_id=flag.id, reason="ok")
+        flags.lift_flag(session, clock, principal, flag_id=flag.id, reason="ok")
 
 
 def test_buyer_reasons_carry_their_7_day_change(

@@ -17,8 +17,8 @@ from datetime import timedelta
 
 import pytest
 
+from shijing.facts.engines import FactsEngine
 from shijing.trust.definition import Indicator
-from shijing.trust.engines import ScoringEngine
 from tests.trust.builders import T0, FactSet, definition, shop_rows
 
 
@@ -65,7 +65,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("indicator", list(Indicator))
-def test_indicator_by_hand(duck: ScoringEngine, fs: FactSet, indicator: Indicator) -> None:
+def test_indicator_by_hand(duck: FactsEngine, fs: FactSet, indicator: Indicator) -> None:
     row = shop_rows(duck, fs)[(1, indicator.value)]
     x, n, raw = EXPECTED[indicator]
     assert (row["x"], row["n"]) == (x, n)
@@ -74,7 +74,7 @@ def test_indicator_by_hand(duck: ScoringEngine, fs: FactSet, indicator: Indicato
     assert row["root_category"] == "apparel"
 
 
-def test_lifted_flag_counts_again(duck: ScoringEngine) -> None:
+def test_lifted_flag_counts_again(duck: FactsEngine) -> None:
     fs = FactSet()
     order = fs.order(shop_id=1)
     fs.review(order, 1)
@@ -83,7 +83,7 @@ def test_lifted_flag_counts_again(duck: ScoringEngine) -> None:
     assert (row["x"], row["n"], row["orders"]) == (1, 1, 1)
 
 
-def test_facts_after_the_as_of_day_are_not_seen(duck: ScoringEngine) -> None:
+def test_facts_after_the_as_of_day_are_not_seen(duck: FactsEngine) -> None:
     """T+1: an order placed on the as-of day itself waits for tomorrow's run."""
     fs = FactSet()
     fs.order(shop_id=1)
@@ -95,7 +95,7 @@ def test_facts_after_the_as_of_day_are_not_seen(duck: ScoringEngine) -> None:
     assert rows[(1, Indicator.SHOP_CANCEL_RATE.value)]["orders"] == 1
 
 
-def test_shrinkage_by_hand(duck: ScoringEngine) -> None:
+def test_shrinkage_by_hand(duck: FactsEngine) -> None:
     """Two shops: 4 orders with 2 late, 16 orders all on time. Category pooled rate 18/20.
     With a prior of 10 pseudo-orders: (2 + 10·0.9) / (4 + 10) = 11/14."""
     fs = FactSet()
@@ -114,7 +114,7 @@ def test_shrinkage_by_hand(duck: ScoringEngine) -> None:
     assert (small["cume"], big["cume"]) == (0.5, 1.0)
 
 
-def test_below_minimum_volume_is_not_enough_data(duck: ScoringEngine) -> None:
+def test_below_minimum_volume_is_not_enough_data(duck: FactsEngine) -> None:
     from tests.trust.builders import shop_scores
 
     fs = FactSet()
@@ -130,7 +130,7 @@ def test_below_minimum_volume_is_not_enough_data(duck: ScoringEngine) -> None:
     assert result.band == "excellent"
 
 
-def test_deviation_points_and_small_categories_by_hand(duck: ScoringEngine) -> None:
+def test_deviation_points_and_small_categories_by_hand(duck: FactsEngine) -> None:
     """Three apparel shops late on 0, 3 and 6 of 30 pickups, one fresh shop late on 3 of 30.
     With min_peers 3, apparel is its own peer group and the lone fresh shop is ranked against
     all four. Prior 0 (no shrinkage): apparel on-time rates 1.0, 0.9, 0.8 → mean 0.9, SD 0.1 →

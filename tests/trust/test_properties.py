@@ -7,8 +7,8 @@ from datetime import timedelta
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from shijing.facts.engines import FactsEngine
 from shijing.trust.definition import Indicator
-from shijing.trust.engines import ScoringEngine
 from shijing.trust.scoring import ShopResult
 from tests.trust.builders import T0, FactSet, definition, shop_scores
 
@@ -51,7 +51,7 @@ def _first(values: list[object], wanted: object, n: int) -> int:
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(spec=shops)
-def test_a_negative_review_never_raises_a_score(duck: ScoringEngine, spec: list[Shop]) -> None:
+def test_a_negative_review_never_raises_a_score(duck: FactsEngine, spec: list[Shop]) -> None:
     before = shop_scores(duck, build(spec))[1].total
     after = shop_scores(duck, build(spec, extra_negative=True))[1].total
     assert before is not None
@@ -64,7 +64,7 @@ def test_a_negative_review_never_raises_a_score(duck: ScoringEngine, spec: list[
 )
 @given(spec=shops)
 @example(spec=[(30, [False] * 40, [5] * 40), (30, [True] + [False] * 39, [5] * 40)])  # a tie
-def test_a_late_pickup_never_raises_a_score(duck: ScoringEngine, spec: list[Shop]) -> None:
+def test_a_late_pickup_never_raises_a_score(duck: FactsEngine, spec: list[Shop]) -> None:
     before = shop_scores(duck, build(spec))[1].total
     after = shop_scores(duck, build(spec, extra_late=True))[1].total
     assert before is not None
@@ -83,7 +83,7 @@ def _pickup(result: ShopResult) -> float | None:
     return next(i.score for i in result.indicators if i.indicator == ON_TIME)
 
 
-def test_worsening_into_a_tie_with_the_peers_lowers_the_score(duck: ScoringEngine) -> None:
+def test_worsening_into_a_tie_with_the_peers_lowers_the_score(duck: FactsEngine) -> None:
     """Shop 1 is on time 30 of 30, shop 2 29 of 30. One late pickup more ties them: peers with
     no spread stand at the average (85 on the indicator), never at full points for want of a
     spread — which would raise shop 1's score for doing worse."""
@@ -95,14 +95,14 @@ def test_worsening_into_a_tie_with_the_peers_lowers_the_score(duck: ScoringEngin
     assert (after[1].total or 0) < (before[1].total or 0)
 
 
-def test_peers_all_at_the_best_value_get_full_points(duck: ScoringEngine) -> None:
+def test_peers_all_at_the_best_value_get_full_points(duck: FactsEngine) -> None:
     spec: list[Shop] = [(30, NEVER_LATE, [5] * 40), (35, NEVER_LATE, [5] * 40)]
     scores = shop_scores(duck, build(spec))
     assert _pickup(scores[1]) == _pickup(scores[2]) == 100.0
 
 
 def test_three_perfect_orders_do_not_outrank_three_thousand_at_99_percent(
-    duck: ScoringEngine,
+    duck: FactsEngine,
 ) -> None:
     fs = FactSet()
     for i in range(3):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shijing.accounts import events as account_events
 from shijing.accounts.models import ApiToken, PageSession, Role, User, UserRole
 from shijing.accounts.passwords import Passwords
 from shijing.accounts.ratelimit import LoginRateLimiter
@@ -97,7 +98,7 @@ def register_user(
         ) from exc
     for role in roles:
         grant_role(session, clock, user, role)
-    emit(session, clock, "user.registered", user_id=user.id)
+    emit(session, clock, account_events.USER_REGISTERED, user_id=user.id)
     return user
 
 
@@ -110,7 +111,7 @@ def grant_role(session: Session, clock: Clock, user: User, role: Role) -> None:
     if exists is None:
         session.add(UserRole(user_id=user.id, role=role.value, granted_at=clock.now()))
         session.flush()
-        emit(session, clock, "user.role_granted", user_id=user.id, role=role.value)
+        emit(session, clock, account_events.USER_ROLE_GRANTED, user_id=user.id, role=role.value)
 
 
 def roles_of(session: Session, user_id: int) -> frozenset[str]:
@@ -183,7 +184,7 @@ def change_password(
         if token.id != keep_api_token_id:
             token.revoked_at = now
     session.flush()
-    emit(session, clock, "user.password_changed", user_id=user.id)
+    emit(session, clock, account_events.USER_PASSWORD_CHANGED, user_id=user.id)
 
 
 # -- API tokens -------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ def create_api_token(
     )
     session.add(token)
     session.flush()
-    emit(session, clock, "api_token.created", user_id=user.id, token_id=token.id)
+    emit(session, clock, account_events.API_TOKEN_CREATED, user_id=user.id, token_id=token.id)
     return token, clear
 
 
@@ -228,7 +229,7 @@ def revoke_api_token(session: Session, clock: Clock, user: User, token_id: int) 
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         session.flush()
-        emit(session, clock, "api_token.revoked", user_id=user.id, token_id=token.id)
+        emit(session, clock, account_events.API_TOKEN_REVOKED, user_id=user.id, token_id=token.id)
     return token
 
 
@@ -268,7 +269,7 @@ def start_page_session(
     )
     session.add(page)
     session.flush()
-    emit(session, clock, "user.signed_in", user_id=user.id)
+    emit(session, clock, account_events.USER_SIGNED_IN, user_id=user.id)
     return page, clear
 
 
@@ -287,7 +288,7 @@ def end_page_session(session: Session, clock: Clock, page_session_id: int) -> No
     if page is not None and page.ended_at is None:
         page.ended_at = clock.now()
         session.flush()
-        emit(session, clock, "user.signed_out", user_id=page.user_id)
+        emit(session, clock, account_events.USER_SIGNED_OUT, user_id=page.user_id)
 
 
 def count_users(session: Session) -> int:

@@ -30,6 +30,7 @@ from shijing.commerce.catalog.categories import CATEGORIES
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import emit
+from shijing.guarantees import events as guarantee_events
 from shijing.guarantees.models import CatalogueVersion
 
 DEFAULT_VERSION = "2026.1"
@@ -353,7 +354,13 @@ def add_version(
     )
     session.add(row)
     session.flush()
-    emit(session, clock, "guarantee.catalogue_added", version=version, by_user_id=actor_user_id)
+    emit(
+        session,
+        clock,
+        guarantee_events.GUARANTEE_CATALOGUE_ADDED,
+        version=version,
+        by_user_id=actor_user_id,
+    )
     return row
 
 
@@ -368,5 +375,11 @@ def activate(
         raise Conflict(f"version {version!r} was already put in force", field="version")
     row.activated_at = clock.now()
     session.flush()
-    emit(session, clock, "guarantee.catalogue_activated", version=version, by_user_id=actor_user_id)
+    emit(
+        session,
+        clock,
+        guarantee_events.GUARANTEE_CATALOGUE_ACTIVATED,
+        version=version,
+        by_user_id=actor_user_id,
+    )
     return row

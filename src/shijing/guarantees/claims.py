@@ -26,6 +26,7 @@ from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.money import format_fen
 from shijing.core.outbox import emit
 from shijing.guarantees import coverage, enrolment
+from shijing.guarantees import events as guarantee_events
 from shijing.guarantees.catalogue import CODES, Compensation
 from shijing.guarantees.models import Claim, ClaimEvent, ClaimStatus, Promise
 from shijing.guarantees.states import CLAIM
@@ -77,7 +78,7 @@ def move(
     emit(
         session,
         clock,
-        f"guarantee.claim_{claim.status}",
+        guarantee_events.CLAIM_BY_STATUS[claim.status],
         **payload(claim, from_status=before, at=clock.now(), by=actor, **detail),
     )
 
@@ -153,7 +154,12 @@ def _new_claim(
 
 def _opened(session: Session, clock: Clock, claim: Claim, actor: int | None) -> None:
     log_event(session, clock, claim, "opened", actor, trigger_key=claim.trigger_key)
-    emit(session, clock, "guarantee.claim_opened", **payload(claim, at=clock.now(), by=actor))
+    emit(
+        session,
+        clock,
+        guarantee_events.GUARANTEE_CLAIM_OPENED,
+        **payload(claim, at=clock.now(), by=actor),
+    )
 
 
 def _approve(

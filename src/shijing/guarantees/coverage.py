@@ -21,6 +21,7 @@ from shijing.core.clock import Clock
 from shijing.core.errors import Conflict
 from shijing.core.outbox import emit
 from shijing.guarantees import catalogue as catalogues
+from shijing.guarantees import events as guarantee_events
 from shijing.guarantees import funds
 from shijing.guarantees.catalogue import Catalogue, Guarantee
 from shijing.guarantees.models import (
@@ -228,7 +229,7 @@ def snapshot(session: Session, clock: Clock, order_id: int) -> list[Promise]:
     emit(
         session,
         clock,
-        "guarantee.promised",
+        guarantee_events.GUARANTEE_PROMISED,
         order_id=order.id,
         shop_id=order.shop_id,
         buyer_id=order.buyer_id,

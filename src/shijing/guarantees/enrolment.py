@@ -27,6 +27,7 @@ from shijing.core.errors import Conflict, NotFound
 from shijing.core.money import format_fen
 from shijing.core.outbox import emit
 from shijing.guarantees import catalogue as catalogues
+from shijing.guarantees import events as guarantee_events
 from shijing.guarantees import funds
 from shijing.guarantees.catalogue import Programme
 from shijing.guarantees.models import (
@@ -210,7 +211,7 @@ def _record(
     emit(
         session,
         clock,
-        f"guarantee.badge_{kind}",
+        guarantee_events.BADGE_BY_KIND[kind],
         shop_id=enrolment.shop_id,
         status=enrolment.status,
         reason=reason,

@@ -94,6 +94,7 @@ class ClaimStatus(StrEnum):
     OPENED = "opened"
     UNDER_REVIEW = "under_review"
     APPROVED = "approved"  # to be paid by the next run of the payout step
+    HELD = "held"  # approved, but a flag on the buyer or the order holds the payment for review
     REJECTED = "rejected"
     PAID = "paid"
     RECOVERED = "recovered"  # a fast refund taken back from the buyer

@@ -25,6 +25,7 @@ from shijing.commerce.shops.models import Shop, ShopStatus
 from shijing.core.clock import Clock
 from shijing.core.errors import DomainError
 from shijing.core.outbox import emit
+from shijing.guarantees import events as guarantee_events
 from shijing.guarantees import funds
 from shijing.guarantees.claims import (
     COUNTERFEIT,
@@ -36,9 +37,9 @@ from shijing.guarantees.claims import (
 )
 from shijing.guarantees.deposits import DEBT_SUSPENSION
 from shijing.guarantees.models import Claim, ClaimStatus, Promise
+from shijing.integrity import flags
 from shijing.ledger import service as ledger
 from shijing.ledger.service import Leg
-from shijing.trust import service as trust
 
 log = structlog.get_logger(__name__)
 S = ClaimStatus
@@ -97,6 +98,11 @@ def pay(session: Session, clock: Clock, claim_id: int) -> Claim | None:
     """Pay an approved claim. A claim that is not (or no longer) approved is left as it is."""
     claim = lock_claim(session, claim_id)
     if claim is None or claim.status != S.APPROVED.value:
+        return claim
+    holding = flags.active_flags_on(session, buyer_id=claim.buyer_id, order_id=claim.order_id)
+    if holding:
+        claim.pay_due_at = None
+        move(session, clock, claim, "hold", None, flag_ids=[f.id for f in holding])
         return claim
     amount = claim.amount_fen
     detail: dict[str, Any] = {}
@@ -168,6 +174,28 @@ def pay(session: Session, clock: Clock, claim_id: int) -> Claim | None:
     return claim
 
 
+def release_held(session: Session, clock: Clock, *, subject_kind: str, subject_id: int) -> int:
+    """After a flag is lifted: the claims it held whose buyer and order carry no other flag
+    are approved again, due now (paid by the ``claim_approved`` subscriber or the next step)."""
+    if subject_kind not in ("buyer", "order"):
+        return 0
+    column = Claim.buyer_id if subject_kind == "buyer" else Claim.order_id
+    ids = list(
+        session.scalars(select(Claim.id).where(Claim.status == S.HELD.value, column == subject_id))
+    )
+    released = 0
+    for claim_id in ids:
+        claim = lock_claim(session, claim_id)
+        if claim is None or claim.status != S.HELD.value:
+            continue
+        if flags.active_flags_on(session, buyer_id=claim.buyer_id, order_id=claim.order_id):
+            continue
+        claim.pay_due_at = clock.now()
+        move(session, clock, claim, "release", None)
+        released += 1
+    return released
+
+
 def pay_due(session: Session, clock: Clock, *, limit: int = 200) -> int:
     """Pay approved claims (each in its own savepoint: one that cannot be paid now — the fund is
     short — waits for the next run without holding up the others)."""
@@ -227,7 +255,12 @@ def settle_fast_refund(session: Session, clock: Clock, *, aftersale_id: int) -> 
     claim.settled_at = clock.now()
     claim.recover_due_at = None
     log_event(session, clock, claim, "settled", None)
-    emit(session, clock, "guarantee.fast_refund_settled", **payload(claim, at=clock.now()))
+    emit(
+        session,
+        clock,
+        guarantee_events.GUARANTEE_FAST_REFUND_SETTLED,
+        **payload(claim, at=clock.now()),
+    )
     return claim
 
 
@@ -249,8 +282,8 @@ def _undo_recovery(session: Session, clock: Clock, claim: Claim) -> Claim:
     now = clock.now()
     claim.settled_at = now
     flag_id = (claim.detail or {}).get("buyer_flag_id")
-    if isinstance(flag_id, int) and trust.get_flag(session, flag_id).lifted_at is None:
-        trust.lift(
+    if isinstance(flag_id, int) and flags.get_flag(session, flag_id).lifted_at is None:
+        flags.lift(
             session,
             clock,
             flag_id=flag_id,
@@ -258,7 +291,12 @@ def _undo_recovery(session: Session, clock: Clock, claim: Claim) -> Claim:
             actor_id=None,
         )
     log_event(session, clock, claim, "recovery_undone", None, amount_fen=amount)
-    emit(session, clock, "guarantee.fast_refund_settled", **payload(claim, at=now, late=True))
+    emit(
+        session,
+        clock,
+        guarantee_events.GUARANTEE_FAST_REFUND_SETTLED,
+        **payload(claim, at=now, late=True),
+    )
     return claim
 
 
@@ -289,7 +327,7 @@ def recover_fast_refund(
     claim.recovered_fen = amount
     claim.recover_due_at = None
     move(session, clock, claim, "recover", actor, reason=reason, recovered_fen=amount)
-    flag = trust.raise_flag(
+    flag = flags.raise_flag(
         session,
         clock,
         subject_kind="buyer",

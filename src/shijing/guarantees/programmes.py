@@ -25,6 +25,7 @@ from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import emit
 from shijing.guarantees import coverage
+from shijing.guarantees import events as guarantee_events
 from shijing.guarantees.models import Certificate, InspectionStatus, PhoneInspection
 
 CERTIFICATE_NO = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
@@ -107,7 +108,7 @@ def record_certificate(
     emit(
         session,
         clock,
-        "guarantee.certificate_recorded",
+        guarantee_events.GUARANTEE_CERTIFICATE_RECORDED,
         certificate_id=cert.id,
         number=cert_no,
         shop_id=product.shop_id,
@@ -142,7 +143,7 @@ def assign_certificate(
     emit(
         session,
         clock,
-        "guarantee.certificate_assigned",
+        guarantee_events.GUARANTEE_CERTIFICATE_ASSIGNED,
         certificate_id=cert.id,
         number=cert_no,
         order_id=order.id,
@@ -262,7 +263,7 @@ def record_inspection(
     emit(
         session,
         clock,
-        "guarantee.phone_listed",
+        guarantee_events.GUARANTEE_PHONE_LISTED,
         inspection_id=report.id,
         product_id=product.id,
         shop_id=product.shop_id,
@@ -312,7 +313,7 @@ def phone_sold(session: Session, clock: Clock, *, order_id: int) -> PhoneInspect
     emit(
         session,
         clock,
-        "guarantee.phone_sold",
+        guarantee_events.GUARANTEE_PHONE_SOLD,
         inspection_id=report.id,
         order_id=order.id,
         imei=report.imei,

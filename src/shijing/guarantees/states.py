@@ -13,6 +13,10 @@ CLAIM = StateMachine.build(
         "review": ([S.OPENED], S.UNDER_REVIEW),  # to the operators' queue
         "approve": ([S.UNDER_REVIEW], S.APPROVED),
         "reject": ([S.UNDER_REVIEW], S.REJECTED),
+        # an integrity flag on the buyer or the order holds the payment (held, not refused) …
+        "hold": ([S.APPROVED], S.HELD),
+        # … until the last such flag is lifted: approved again, and paid as any approved claim
+        "release": ([S.HELD], S.APPROVED),
         "pay": ([S.APPROVED], S.PAID),  # exactly once: the claim row is locked, keys are unique
         "recover": ([S.PAID], S.RECOVERED),  # a fast refund whose return never came back
     },

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import emit
+from shijing.ledger import events as ledger_events
 from shijing.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
 
@@ -175,7 +176,7 @@ def post(
     emit(
         session,
         clock,
-        "ledger.posted",
+        ledger_events.LEDGER_POSTED,
         transaction_id=txn.id,
         kind=kind,
         idempotency_key=idempotency_key,

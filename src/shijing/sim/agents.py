@@ -57,7 +57,8 @@ class ShopAgent:
     rude_rate: float
     dishonest: bool = False
     archetype: str | None = None
-    brushed_by_ring: int | None = None
+    brushed_by_ring: int | None = None  # the first ring that brushes it
+    brushed_by_rings: list[int] = field(default_factory=list)
     shop_id: int = 0
     owner_user_id: int = 0
     product_ids: list[int] = field(default_factory=list)
@@ -104,21 +105,74 @@ class BuyerAgent:
     loyalty: float  # how much a good past experience brings them back
     return_propensity: float
     activity: float  # multiplier of the daily chance to buy
-    kind: str = "normal"  # normal, fake (brushing ring), return_abuser
+    kind: str = "normal"  # normal, fake (ring account), hijacked, return_abuser, loyal_fan
     ring: int | None = None
     user_id: int = 0
+    # What the platform sees an order placed with: the buyer's own devices (some have two), the
+    # home address (a family may share one) and a payment instrument. A ring's orders use the
+    # ring's instead (``Ring``).
+    devices: list[str] = field(default_factory=list)
+    city: str = "市区"
+    street: str = ""
+    instrument: str = ""
+    registered_days_ago: float = 0.0  # the account's age when the run starts
+    opens_on_day: int | None = None  # a review farm's fresh account, opened during the run
+    fan_of: int | None = None  # a loyal fan: the shop they keep coming back to
+    abuse: tuple[str, ...] = ()  # a return abuser's ways: serial_return, empty_box, postage_farming
+    remote_province: str | None = None  # where a postage farmer has parcels sent
     churned: bool = False
     experience: dict[int, float] = field(default_factory=dict)  # shop index -> satisfaction
     creator_experience: dict[int, float] = field(default_factory=dict)
     follows: set[int] = field(default_factory=set)  # creator indices
 
 
+RING_SHAPES = ("multi_shop", "spread_thin", "burst", "review_burst")
+# Far from the coast's warehouses: where return postage is dear and compensation worth farming.
+REMOTE_PROVINCES = ("新疆", "西藏", "青海", "宁夏", "甘肃", "内蒙古")
+CITY_NAMES = ("市区", "新区", "开发区", "县城", "高新区")
+
+
 @dataclass
 class Ring:
+    """A brushing ring: who orders (its own fake accounts and hijacked real ones), for which
+    shops, at what tempo, and with which shared devices, drop addresses and instruments.
+
+    Shapes: ``burst`` (one shop, a few intense days now and then), ``multi_shop`` (several
+    shops, in bursts), ``spread_thin`` (one shop, a low steady rate for weeks) and
+    ``review_burst`` (a review farm: fresh accounts that each buy once and post the script)."""
+
     index: int
-    target_shop: int
-    members: list[int]  # buyer indices (fake accounts)
-    orders_per_day: float
+    targets: list[int]  # shop indices
+    members: list[int]  # buyer indices: fake accounts, then hijacked ones
+    orders_per_day: float  # mean over the run
+    shape: str = "burst"
+    hijacked: list[int] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
+    addresses: list[tuple[str, str, str]] = field(default_factory=list)  # province, city, street
+    instruments: list[str] = field(default_factory=list)
+    camouflage_share: float = 0.25
+    script: int = 0  # which review script its accounts post
+    burst_every: int = 9  # days between the starts of bursts
+    burst_len: int = 2
+    burst_offset: int = 0
+    burst_day: int = 0  # a review burst's day
+
+    @property
+    def target_shop(self) -> int:
+        return self.targets[0]
+
+    @property
+    def tempo(self) -> str:
+        return "steady" if self.shape == "spread_thin" else "burst"
+
+    def rate_on(self, day: int) -> float:
+        """Expected ring orders on a day of the run."""
+        if self.shape == "review_burst":
+            return 0.0
+        if self.tempo == "steady":
+            return self.orders_per_day
+        active = (day - self.burst_offset) % self.burst_every < self.burst_len
+        return self.orders_per_day * self.burst_every / self.burst_len if active else 0.0
 
 
 def luhn_complete(body14: str) -> str:
@@ -218,46 +272,183 @@ def draw_population(scale: Scale, rng: np.random.Generator) -> Population:
                 own_shop=own,
             )
         )
+    buyers = _buyers(scale, rng)
+    rings = _rings(scale, rng, shops, buyers)
+    _loyal_fans(scale, rng, shops, buyers)
+    return Population(shops, creators, buyers, rings)
+
+
+def _ring_count(rng: np.random.Generator, size: int, low: int, high: int) -> int:
+    """How many devices (addresses, instruments) a ring of ``size`` shares: ``low``–``high`` for
+    a ring of 8, fewer for a smaller ring, never more than its members."""
+    per8 = int(rng.integers(low, high + 1))
+    return max(1, min(size, round(per8 * size / 8)))
+
+
+def _buyers(scale: Scale, rng: np.random.Generator) -> list[BuyerAgent]:
     buyers: list[BuyerAgent] = []
     n_fake = scale.brushing_rings * scale.ring_size
-    for i in range(scale.buyers + n_fake):
+    n_farm = scale.review_bursts * scale.review_burst_size
+    for i in range(scale.buyers + n_fake + n_farm):
         prefs_raw = rng.dirichlet(np.full(len(ALL_CATEGORIES), 0.4))
         kind = "normal"
         if i >= scale.buyers:
             kind = "fake"
         elif i < scale.return_abusers:
             kind = "return_abuser"
-        buyers.append(
-            BuyerAgent(
-                index=i,
-                province=str(rng.choice(PROVINCE_NAMES)),
-                budget_fen=int(rng.lognormal(np.log(15_000), 0.9)),
-                preferences={
-                    c: round(float(w), 4) for c, w in zip(ALL_CATEGORIES, prefs_raw, strict=True)
-                },
-                trust_weight=float(rng.uniform(0.2, 2.0)),
-                loyalty=float(rng.uniform(0.2, 1.5)),
-                return_propensity=float(
-                    rng.uniform(0.6, 0.9) if kind == "return_abuser" else rng.beta(1.5, 20)
-                ),
-                activity=float(rng.gamma(2.0, 0.5)),
-                kind=kind,
-            )
+        b = BuyerAgent(
+            index=i,
+            province=str(rng.choice(PROVINCE_NAMES)),
+            budget_fen=int(rng.lognormal(np.log(15_000), 0.9)),
+            preferences={
+                c: round(float(w), 4) for c, w in zip(ALL_CATEGORIES, prefs_raw, strict=True)
+            },
+            trust_weight=float(rng.uniform(0.2, 2.0)),
+            loyalty=float(rng.uniform(0.2, 1.5)),
+            return_propensity=float(
+                rng.uniform(0.6, 0.9) if kind == "return_abuser" else rng.beta(1.5, 20)
+            ),
+            activity=float(rng.gamma(2.0, 0.5)),
+            kind=kind,
         )
+        b.city = str(rng.choice(CITY_NAMES))
+        b.street = f"幸福路{i + 1}号"
+        b.instrument = f"b{i}"
+        b.devices = [f"d{i}a"] + ([f"d{i}b"] if rng.random() < 0.2 else [])
+        if kind == "fake":  # opened shortly before the ring's work starts
+            b.registered_days_ago = round(float(rng.uniform(2, 40)), 2)
+        else:  # real buyers' accounts are aged
+            b.registered_days_ago = round(float(rng.uniform(30, 1_500)), 2)
+        if kind == "normal" and i > scale.return_abusers and rng.random() < 0.08:
+            # a family: the same home as the buyer before, their own phone and card
+            home = buyers[-1]
+            b.province, b.city, b.street = home.province, home.city, home.street
+        if kind == "return_abuser":
+            styles = ["serial_return"]
+            if rng.random() < 0.5:
+                styles.append("empty_box")
+            if rng.random() < 0.6 or i == 0:  # at least one farms return postage
+                styles.append("postage_farming")
+                b.remote_province = str(
+                    rng.choice([p for p in REMOTE_PROVINCES if p != b.province])
+                )
+            b.abuse = tuple(styles)
+        buyers.append(b)
+    return buyers
+
+
+def _rings(
+    scale: Scale, rng: np.random.Generator, shops: list[ShopAgent], buyers: list[BuyerAgent]
+) -> list[Ring]:
     rings: list[Ring] = []
     honest_targets = [s.index for s in shops if not s.dishonest and s.archetype is None]
+    # Hijacked accounts: real, aged, ordinary buyers (not the abusers, not the loyal fans).
+    aged = [b.index for b in buyers if b.kind == "normal" and b.registered_days_ago > 365]
+    hijackable = [int(x) for x in rng.permutation(aged)]
+    free_targets = [int(x) for x in rng.permutation(honest_targets)]
+
+    def target() -> int:
+        if free_targets:
+            return free_targets.pop()
+        return int(rng.choice(honest_targets)) if honest_targets else 0
+
     for r in range(scale.brushing_rings):
-        target = int(rng.choice(honest_targets)) if honest_targets else 0
-        # A ring brushes a weak shop that wants to look strong.
-        shops[target].brushed_by_ring = r
-        shops[target].dishonest = True
-        members = list(
-            range(scale.buyers + r * scale.ring_size, scale.buyers + (r + 1) * scale.ring_size)
+        shape = scale.ring_shapes[r % len(scale.ring_shapes)] if scale.ring_shapes else "burst"
+        n_targets = max(1, scale.ring_targets) if shape == "multi_shop" else 1
+        targets = sorted({target() for _ in range(n_targets)})
+        first = scale.buyers + r * scale.ring_size
+        fake = list(range(first, first + scale.ring_size))
+        hijacked = [hijackable.pop() for _ in range(scale.hijacked_per_ring) if hijackable]
+        base = float(rng.uniform(0.6, 1.5)) * scale.ring_size * 0.15
+        ring = Ring(
+            r,
+            targets,
+            fake + hijacked,
+            orders_per_day=round(base * (0.6 if shape == "spread_thin" else 1.0), 4),
+            shape=shape,
+            hijacked=hijacked,
+            camouflage_share=0.4 if shape == "spread_thin" else 0.25,
+            script=r,
+            burst_every=int(rng.integers(6, 12)),
+            burst_len=int(rng.integers(2, 4)),
+            burst_offset=int(rng.integers(0, 5)),
         )
+        _equip(ring, rng, len(fake))
+        rings.append(ring)
+    first_farm = scale.buyers + scale.brushing_rings * scale.ring_size
+    for k in range(scale.review_bursts):
+        r = len(rings)
+        first = first_farm + k * scale.review_burst_size
+        members = list(range(first, first + scale.review_burst_size))
+        ring = Ring(
+            r,
+            [target()],
+            members,
+            orders_per_day=0.0,
+            shape="review_burst",
+            camouflage_share=0.0,
+            script=r,
+            burst_day=int(rng.integers(2, 9)),
+        )
+        _equip(ring, rng, len(members))
         for m in members:
-            buyers[m].ring = r
-        rings.append(Ring(r, target, members, orders_per_day=float(rng.uniform(0.6, 1.5))))
-    return Population(shops, creators, buyers, rings)
+            buyers[m].opens_on_day = ring.burst_day
+            buyers[m].registered_days_ago = 0.0
+        rings.append(ring)
+    for ring in rings:
+        for t in ring.targets:
+            # A ring brushes a weak shop that wants to look strong.
+            shop = shops[t]
+            if shop.brushed_by_ring is None:
+                shop.brushed_by_ring = ring.index
+            shop.brushed_by_rings.append(ring.index)
+            shop.dishonest = True
+        for m in ring.members:
+            buyers[m].ring = ring.index
+            if m in ring.hijacked:
+                buyers[m].kind = "hijacked"
+    return rings
+
+
+def _equip(ring: Ring, rng: np.random.Generator, size: int) -> None:
+    """The phones, drop addresses and cards a ring shares: a ring of 8 has 2-3 devices, 1-3
+    addresses, 1-3 instruments."""
+    r = ring.index
+    ring.devices = [f"r{r}d{k}" for k in range(_ring_count(rng, size, 2, 3))]
+    province = str(rng.choice(PROVINCE_NAMES))
+    ring.addresses = [
+        (province, str(rng.choice(CITY_NAMES)), f"创业园{r + 1}栋{k + 1}0{k + 2}室")
+        for k in range(_ring_count(rng, size, 1, 3))
+    ]
+    ring.instruments = [f"r{r}c{k}" for k in range(_ring_count(rng, size, 1, 3))]
+
+
+def _loyal_fans(
+    scale: Scale, rng: np.random.Generator, shops: list[ShopAgent], buyers: list[BuyerAgent]
+) -> None:
+    """Honest shops whose fans come back again and again: a dense block of repeat buyers that
+    looks like a ring from a distance and is not one. The plus-size shop is the first."""
+    loved = [s.index for s in shops if s.archetype == "plus_size"]
+    well_run = [
+        s.index
+        for s in shops
+        if s.archetype is None and not s.dishonest and s.counterfeit_share == 0
+    ]
+    well_run.sort(key=lambda i: shops[i].defect_rate)
+    loved += well_run[: max(0, scale.loyal_shops - len(loved))]
+    free = [b.index for b in buyers if b.kind == "normal"]
+    order = [int(x) for x in rng.permutation(free)]
+    for shop in loved[: scale.loyal_shops]:
+        for _ in range(scale.loyal_fans):
+            if not order:
+                return
+            b = buyers[order.pop()]
+            b.kind = "loyal_fan"
+            b.fan_of = shop
+            b.loyalty = max(b.loyalty, float(rng.uniform(1.2, 2.0)))
+            b.experience[shop] = 0.8
+            shop_category = shops[shop].category
+            b.preferences[shop_category] = max(b.preferences.get(shop_category, 0.0), 0.3)
 
 
 def product_attributes(category: str, rng: np.random.Generator, n: int) -> dict[str, object]:

@@ -22,17 +22,49 @@ class Scale:
     tick_hours: int = 2
     showcase_items: int = 5
     max_viewers: int = 40  # simulated viewers of one session who join through the services
+    # The attackers' ways of hiding (sim/agents.py): rings take their shapes in turn from
+    # ``ring_shapes``; a multi-shop ring brushes ``ring_targets`` shops; each ring also orders
+    # through ``hijacked_per_ring`` real buyers' aged accounts.
+    ring_shapes: tuple[str, ...] = ("multi_shop", "spread_thin", "burst")
+    ring_targets: int = 3
+    hijacked_per_ring: int = 2
+    # Review farms: fresh accounts opened for one burst of five-star near-duplicate reviews.
+    review_bursts: int = 1
+    review_burst_size: int = 6
+    # The innocent: honest shops with a block of loyal fans who come back again and again.
+    loyal_shops: int = 2
+    loyal_fans: int = 12  # per loyal shop
 
 
 SCALES: dict[str, Scale] = {
-    "tiny": Scale("tiny", 40, 4, 1, 3, 1, 3, 2, 2, 0.05, 1.5, tick_hours=6, max_viewers=8),
+    "tiny": Scale(
+        "tiny",
+        40,
+        4,
+        1,
+        3,
+        2,
+        3,
+        2,
+        2,
+        0.05,
+        1.5,
+        tick_hours=6,
+        max_viewers=8,
+        ring_shapes=("multi_shop", "spread_thin"),
+        ring_targets=2,
+        hijacked_per_ring=1,
+        review_burst_size=4,
+        loyal_shops=1,
+        loyal_fans=6,
+    ),
     "small": Scale(
         "small",
         300,
         20,
         3,
         14,
-        2,
+        3,
         5,
         8,
         3,
@@ -41,9 +73,50 @@ SCALES: dict[str, Scale] = {
         tick_hours=6,
         showcase_items=4,
         max_viewers=12,
+        ring_targets=2,
+        hijacked_per_ring=1,
+        review_burst_size=5,
+        loyal_shops=2,
+        loyal_fans=10,
     ),
-    "medium": Scale("medium", 2_000, 80, 8, 60, 4, 8, 40, 4, 0.035, 3.0, tick_hours=2),
-    "large": Scale("large", 10_000, 300, 25, 200, 10, 10, 200, 5, 0.035, 3.0, tick_hours=1),
+    "medium": Scale(
+        "medium",
+        2_000,
+        80,
+        8,
+        60,
+        4,
+        8,
+        40,
+        4,
+        0.035,
+        3.0,
+        tick_hours=2,
+        review_bursts=2,
+        review_burst_size=8,
+        loyal_shops=4,
+        loyal_fans=20,
+    ),
+    "large": Scale(
+        "large",
+        10_000,
+        300,
+        25,
+        200,
+        10,
+        10,
+        200,
+        5,
+        0.035,
+        3.0,
+        tick_hours=1,
+        ring_targets=4,
+        hijacked_per_ring=3,
+        review_bursts=5,
+        review_burst_size=10,
+        loyal_shops=10,
+        loyal_fans=30,
+    ),
 }
 
 # Where simulated history starts when no start is given: a fixed instant, so a seed is a run.

@@ -21,8 +21,10 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 import shijing.wiring  # noqa: F401  (registers every event subscriber and due step)
+from shijing.accounts.passwords import Passwords
 from shijing.accounts.service import Principal
 from shijing.commerce.aftersales import service as aftersales
+from shijing.commerce.catalog.categories import get_category
 from shijing.commerce.complaints import service as complaints
 from shijing.commerce.creators import service as creators
 from shijing.commerce.live import counters
@@ -37,14 +39,17 @@ from shijing.core.db import Database
 from shijing.core.deadlines import DueRegistry, due, run_due
 from shijing.core.errors import DomainError
 from shijing.core.outbox import Dispatcher
-from shijing.sim.agents import BuyerAgent, CreatorAgent, draw_population
+from shijing.sim import texts
+from shijing.sim.agents import BuyerAgent, CreatorAgent, Ring, draw_population
 from shijing.sim.config import SimConfig
 from shijing.sim.outcomes import Fate, draw_fate, ratings, satisfaction
 from shijing.sim.truth import GroundTruth
-from shijing.sim.world import SIM_DOMAIN, World, build_world
+from shijing.sim.world import SIM_DOMAIN, World, build_world, open_buyer_account
 
 Step = Callable[[Session], object]
 EVIDENCE = f"https://img.{SIM_DOMAIN}/evidence"
+DESCRIPTIONS = {"no_reason_7d": "不合适", "quality": "质量有问题", "dead_on_arrival": "到货已死"}
+FAN_BUY_RATE = 0.06  # a loyal fan's daily chance to come back to their shop (besides the feed)
 
 
 # The simulator scores when its own steps say so (``trust_purchase``), not through the server's
@@ -100,7 +105,10 @@ class Simulation:
         self.review_n: dict[int, int] = {}
         self.rooms: list[LiveRoom] = []
         self.world: World | None = None
-        self.truth = GroundTruth()
+        self.truth = GroundTruth(tag=tag)
+        self.shop_orders: Counter[int] = Counter()  # honest orders per shop: its popularity
+        self.day_no = 0
+        self.passwords = Passwords(time_cost=1, memory_kib=1024)
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -149,6 +157,7 @@ class Simulation:
             start = day0 + timedelta(days=day)
             if start > self.clock.now():
                 self.clock.set(start)
+            self.day_no = day
             self.plan_day(start, last=day == days - 1)
             t = start
             while t < start + timedelta(days=1):
@@ -156,6 +165,7 @@ class Simulation:
                 self.advance_to(t)
             if progress:
                 progress(day + 1, days)
+        self.truth.describe(world)  # with the accounts review farms opened on the way
         return world
 
     # -- planning a day -----------------------------------------------------------------------
@@ -178,18 +188,27 @@ class Simulation:
                 hour = self.rng.choice((1, 2, 4, 5, 6, 8, 11, 12, 13, 14, 14, 15))
                 when = day + timedelta(hours=hour, minutes=self.rng.randrange(60))
                 self.at(when, "feed_buy", partial(self.feed_buy, b=b))
+            if b.fan_of is not None and self.rng.random() < FAN_BUY_RATE:
+                when = day + timedelta(hours=self.rng.choice((2, 5, 11, 12, 13, 14)))
+                when += timedelta(minutes=self.rng.randrange(60))
+                self.at(when, "fan_buy", partial(self.fan_buy, b=b))
         for ring in pop.rings:
-            n = int(self.nprng.poisson(ring.orders_per_day * len(ring.members) * 0.15))
+            if ring.shape == "review_burst":
+                if ring.burst_day == self.day_no:
+                    when = day + timedelta(hours=self.rng.uniform(0, 6))
+                    self.at(when, "farm_open", partial(self.farm_open, ring=ring))
+                continue
+            n = int(self.nprng.poisson(ring.rate_on(self.day_no)))
+            # an aged account passes more checks: a ring uses its hijacked ones the most
+            weights = [2.0 if m in ring.hijacked else 1.0 for m in ring.members]
             for _ in range(n):
-                member = pop.buyers[self.rng.choice(ring.members)]
-                camouflage = self.rng.random() < 0.25
+                member = pop.buyers[self.rng.choices(ring.members, weights=weights)[0]]
+                camouflage = self.rng.random() < ring.camouflage_share
                 when = day + timedelta(hours=self.rng.uniform(0, 23.5))
                 self.at(
                     when,
                     "ring_buy",
-                    partial(
-                        self.ring_buy, member=member, target=ring.target_shop, camouflage=camouflage
-                    ),
+                    partial(self.ring_buy, member=member, ring=ring, camouflage=camouflage),
                 )
 
     # -- buying -------------------------------------------------------------------------------
@@ -242,19 +261,58 @@ class Simulation:
         )
         self.buy(session, b, shop, slot, source, creator=creator)
 
-    def ring_buy(self, session: Session, member: BuyerAgent, target: int, camouflage: bool) -> None:
+    def fan_buy(self, session: Session, b: BuyerAgent) -> None:
+        """A loyal fan comes back to their shop (the shop's own page, or the creator's room)."""
+        assert self.world is not None
+        if b.churned or b.fan_of is None:
+            return
+        shop = b.fan_of
+        slot = self.rng.randrange(len(self.world.population.shops[shop].product_ids))
+        source = self.rng.choice(("product_page", "search", "public_feed"))
+        self.buy(session, b, shop, slot, source)
+
+    def ring_buy(self, session: Session, member: BuyerAgent, ring: Ring, camouflage: bool) -> None:
+        """A ring's order: for a target, or camouflage at an honest shop (picked by popularity,
+        as a real buyer would), always from the ring's phones, to its drop addresses."""
         assert self.world is not None
         pop = self.world.population
         if camouflage:
-            shop = self.rng.randrange(len(pop.shops))
-            if shop == target:
+            honest = [
+                s.index for s in pop.shops if not s.brushed_by_rings and not s.counterfeit_share
+            ]
+            if not honest:
                 return
+            weights = [1 + self.shop_orders[i] for i in honest]
+            shop = self.rng.choices(honest, weights=weights)[0]
         else:
-            shop = target
+            shop = self.rng.choice(ring.targets)
         slot = self.rng.randrange(len(pop.shops[shop].product_ids))
         self.buy(
-            session, member, shop, slot, "search", brushing=not camouflage, camouflage=camouflage
+            session,
+            member,
+            shop,
+            slot,
+            self.rng.choice(("search", "search", "public_feed", "product_page")),
+            brushing=not camouflage,
+            camouflage=camouflage,
+            ring=ring,
         )
+
+    def farm_open(self, session: Session, ring: Ring) -> None:
+        """A review farm opens its fresh accounts, and each buys once from the target within
+        the day: the burst of five-star reviews follows the deliveries."""
+        assert self.world is not None
+        pop = self.world.population
+        for m in ring.members:
+            b = pop.buyers[m]
+            if not b.user_id:
+                open_buyer_account(
+                    session, self.clock, self.world, b, tag=self.tag, passwords=self.passwords
+                )
+            when = self.rng.uniform(0.5, 20)
+            self.after(
+                when, "ring_buy", partial(self.ring_buy, member=b, ring=ring, camouflage=False)
+            )
 
     def buy(
         self,
@@ -268,6 +326,7 @@ class Simulation:
         live_id: int | None = None,
         brushing: bool = False,
         camouflage: bool = False,
+        ring: Ring | None = None,
     ) -> None:
         assert self.world is not None
         pop = self.world.population
@@ -275,6 +334,29 @@ class Simulation:
         me = self.world.principal(b.user_id)
         c_agent = pop.creators[creator] if creator is not None else None
         quantity = 1 if self.rng.random() < 0.85 else 2
+        category = shop.categories[slot]
+        postage_farming = False
+        if ring is not None:  # the ring's phone farm, drop addresses and cards
+            pos = ring.members.index(b.index) if b.index in ring.members else 0
+            device = ring.devices[pos % len(ring.devices)]
+            if self.rng.random() < 0.2:
+                device = self.rng.choice(ring.devices)
+            province, city, street = self.rng.choice(ring.addresses)
+            instrument = ring.instruments[pos % len(ring.instruments)]
+        else:
+            device = (
+                b.devices[0] if len(b.devices) == 1 or self.rng.random() < 0.7 else b.devices[1]
+            )
+            province, city, street = b.province, b.city, b.street
+            instrument = b.instrument
+            if (
+                b.remote_province is not None
+                and get_category(category).no_reason_return
+                and self.rng.random() < 0.45
+            ):  # to a made-up address far away, to be returned for the postage
+                postage_farming = True
+                province, city = b.remote_province, "县城"
+                street = f"牧场路{self.rng.randint(1, 999)}号"
         order = orders.place_order(
             session,
             self.clock,
@@ -285,18 +367,27 @@ class Simulation:
             ship_to=orders.ShipTo(
                 name=f"老铁{b.index}",
                 phone=f"139{b.index % 10**8:08d}",
-                province=b.province,
-                city="市区",
-                address=f"幸福路{b.index + 1}号",
+                province=province,
+                city=city,
+                address=street,
             ),
             live_session_id=live_id,
             creator_id=c_agent.creator_id if c_agent else None,
+            device_id=f"{self.tag}{device}",
         )
         self.stats["orders_placed"] += 1
+        if ring is None:
+            self.shop_orders[shop_index] += 1
         if not brushing and self.rng.random() < 0.03:  # left unpaid: cancelled at the deadline
             self.stats["orders_abandoned"] += 1
             return
-        billing.pay_order(session, self.clock, me, order_id=order.id, payment_method="sim_ok")
+        billing.pay_order(
+            session,
+            self.clock,
+            me,
+            order_id=order.id,
+            payment_method=f"sim_ok_{self.tag}{instrument}",
+        )
         fate = draw_fate(
             self.rng,
             buyer=b,
@@ -305,7 +396,18 @@ class Simulation:
             category=shop.categories[slot],
             total_fen=order.total_fen,
             brushing=brushing,
+            ship_province=province,
         )
+        fate.ring = ring.index if ring is not None else None
+        fate.camouflage = camouflage
+        if postage_farming and fate.problem is None:
+            fate.postage_farming = True
+            fate.no_reason_return, fate.false_claim = True, False
+        elif "empty_box" in b.abuse and fate.problem is None and self.rng.random() < 0.2:
+            fate.empty_box = True
+            fate.no_reason_return, fate.false_claim = False, False
+        if b.kind == "return_abuser" and fate.no_reason_return and not fate.postage_farming:
+            fate.serial_return = True
         self.fates[order.id] = fate
         self.truth.order(order.id, fate, camouflage=camouflage)
         if fate.cancel_before_ship:
@@ -384,8 +486,14 @@ class Simulation:
         else:
             window = 20.0 if fate.problem == "dead_on_arrival" else 60.0
             self.after(self.rng.uniform(1, window), "react", lambda s: self.react(s, order_id))
-        if fate.reviews:
-            self.after(self.rng.uniform(6, 24 * 12), "review", lambda s: self.review(s, order_id))
+        farm = fate.ring is not None and self.ring(fate.ring).shape == "review_burst"
+        if fate.reviews or farm:  # a review farm posts all at once, as soon as parcels land
+            delay = self.rng.uniform(1, 18) if farm else self.rng.uniform(6, 24 * 12)
+            self.after(delay, "review", lambda s: self.review(s, order_id))
+
+    def ring(self, index: int) -> Ring:
+        assert self.world is not None
+        return self.world.population.rings[index]
 
     def confirm(self, session: Session, order_id: int) -> None:
         b = self.buyer(self.fates[order_id].buyer)
@@ -408,6 +516,8 @@ class Simulation:
             reason = fate.problem
             refund_only = reason in ("dead_on_arrival", "damaged_in_transit")
             kind = "refund_only" if refund_only else "return_refund"
+        elif fate.empty_box:  # no "empty parcel" reason: the wrong item (nothing) came
+            reason, kind = "wrong_item", "refund_only"
         elif fate.false_claim:
             reason, kind = "quality", "refund_only"
         elif fate.no_reason_return:
@@ -424,11 +534,13 @@ class Simulation:
             order_id=order_id,
             kind=kind,
             reason=reason,
-            description="货不对板" if reason != "no_reason_7d" else "不合适",
+            description=DESCRIPTIONS.get(reason, "货不对板")
+            if not fate.empty_box
+            else "收到的是空包裹，里面没有商品",
             evidence_urls=evidence,
         )
         fate.aftersale_id = sale.id
-        self.truth.aftersale(sale.id, order_id, genuine=not fate.false_claim)
+        self.truth.aftersale(sale.id, order_id, genuine=not fate.made_up, abuse=fate.abuse)
         shop = self.world.population.shops[fate.shop]
         if shop.treatment == "fair":
             self.after(
@@ -462,7 +574,7 @@ class Simulation:
         staff = self.world.principal(shop.owner_user_id)
         assert fate.aftersale_id is not None
         refuse = shop.treatment == "refuses" and self.rng.random() < 0.85
-        if fate.false_claim and self.rng.random() < 0.6:
+        if fate.made_up and self.rng.random() < 0.6:
             refuse = True
         if refuse:
             aftersales.reject(
@@ -500,7 +612,7 @@ class Simulation:
                     lambda s: self.receive(s, order_id),
                 )
         elif sale.status == "rejected":
-            genuine = not fate.false_claim
+            genuine = not fate.made_up
             if self.rng.random() < (0.8 if genuine else 0.5):
                 aftersales.escalate(
                     session, self.clock, me, sale.id, statement="商家拒绝售后，请平台介入"
@@ -520,7 +632,7 @@ class Simulation:
         assert self.world is not None
         fate = self.fates[order_id]
         assert fate.aftersale_id is not None
-        genuine = not fate.false_claim
+        genuine = not fate.made_up
         if self.rng.random() < 0.1:  # arbitrators err now and then
             genuine = not genuine
         fault = "shop" if genuine else "buyer"
@@ -543,14 +655,25 @@ class Simulation:
         fate = self.fates[order_id]
         shop = self.world.population.shops[fate.shop]
         product, logistics, service = ratings(self.rng, fate, shop.treatment == "fair")
-        reviews.write_review(
+        b = self.buyer(fate.buyer)
+        fake: str | None = None
+        if fate.brushing and fate.ring is not None:  # the ring's script, five stars
+            ring = self.ring(fate.ring)
+            fake = "burst" if ring.shape == "review_burst" else "ring_script"
+            text = texts.fake_review(self.rng, ring.script)
+        else:
+            text = texts.honest_review(self.rng, fate.category, product)
+            if b.kind == "fake":  # a ring account's camouflage review: plausible, and fake
+                fake = "ring_account"
+        review = reviews.write_review(
             session,
             self.clock,
-            self.world.principal(self.buyer(fate.buyer).user_id),
+            self.world.principal(b.user_id),
             order_id=order_id,
             ratings=reviews.Ratings(product=product, logistics=logistics, service=service),
-            text="好评" if product >= 4 else "差评",
+            text=text,
         )
+        self.truth.review(review.id, order_id, fake=fake)
         self.review_sum[fate.shop] = self.review_sum.get(fate.shop, 0.0) + product
         self.review_n[fate.shop] = self.review_n.get(fate.shop, 0) + 1
 

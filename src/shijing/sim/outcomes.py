@@ -26,11 +26,34 @@ class Fate:
     problem: str | None = None  # an after-sales reason that is true
     claims_problem: bool = False  # the buyer asks for after-sales about it
     false_claim: bool = False  # a made-up quality claim (return abusers)
+    empty_box: bool = False  # a made-up claim that the parcel arrived empty (return abusers)
+    postage_farming: bool = False  # sent to a fake remote address to return it for the postage
+    serial_return: bool = False  # one more no-reason return by a serial returner
+    ring: int | None = None  # the ring behind the order (brushing or camouflage)
+    camouflage: bool = False
     no_reason_return: bool = False
     confirms: bool = True
     reviews: bool = False
     complains: str | None = None  # complaint category
     aftersale_id: int | None = None
+
+    @property
+    def made_up(self) -> bool:
+        """The buyer's after-sales claim is not true."""
+        return self.false_claim or self.empty_box
+
+    @property
+    def abuse(self) -> str | None:
+        """What kind of return abuse the order's after-sale is, if it is one."""
+        if self.empty_box:
+            return "empty_box"
+        if self.false_claim:
+            return "false_claim"
+        if self.postage_farming:
+            return "postage_farming"
+        if self.serial_return:
+            return "serial_return"
+        return None
 
     @property
     def late(self) -> bool:
@@ -56,13 +79,14 @@ def draw_fate(
     category: str,
     total_fen: int,
     brushing: bool = False,
+    ship_province: str | None = None,
 ) -> Fate:
     """The order's whole story, drawn at payment. Every draw happens in the same order for the
     same inputs, so a seed replays a run exactly."""
     fate = Fate(buyer.index, shop.index, creator.index if creator else None, category, total_fen)
     draws = [rng.random() for _ in range(10)]
     fresh = category.startswith("fresh") or category.startswith("agri")
-    fate.transit_h = transit_hours(rng, shop.province, buyer.province, fresh)
+    fate.transit_h = transit_hours(rng, shop.province, ship_province or buyer.province, fresh)
     if brushing:  # an empty parcel, sent at once; the fake buyer confirms and praises
         fate.brushing = True
         fate.ship_after_h = rng.uniform(1, 8)
@@ -129,7 +153,7 @@ def ratings(rng: random.Random, fate: Fate, treated_fairly: bool) -> tuple[int, 
     if fate.brushing:
         return 5, 5, 5
     product = rng.choice((4, 5, 5, 5)) if fate.problem is None else rng.choice((1, 1, 2, 3))
-    if fate.false_claim:
+    if fate.made_up:
         product = rng.choice((1, 2))
     logistics = rng.choice((4, 5, 5)) if not fate.late else rng.choice((1, 2, 3))
     if fate.transit_h > 80:

@@ -16,7 +16,9 @@ from shijing.core.clock import Clock
 from shijing.core.db import Database
 from shijing.core.errors import DomainError
 from shijing.guarantees import deposits, enrolment, funds
+from shijing.integrity.runs import run_detection
 from shijing.trust.service import run_scores
+from shijing.trust.settings import get_trust_settings
 
 FUND_CAPITAL_FEN = 5_000_000_00  # ¥5 million
 DEPOSIT_HEADROOM = 1.5  # shops pay in half as much again as their category's minimum
@@ -30,8 +32,11 @@ class Enrolled:
 
 def enrol_shops(db: Database, clock: Clock) -> Enrolled:
     """Score yesterday, fund the programme, and let every active shop apply."""
+    yesterday = (clock.now() - timedelta(days=1)).date()
     with db.transaction() as session:
-        run_scores(session, clock, as_of=(clock.now() - timedelta(days=1)).date())
+        # integrity first, as the daily step does: what it flags is left out of the scores
+        run_detection(session, clock, as_of=yesterday, root=get_trust_settings().facts_dir)
+        run_scores(session, clock, as_of=yesterday)
     outcome = Enrolled()
     with db.transaction() as session:
         funds.fund_platform(session, clock, amount_fen=FUND_CAPITAL_FEN, key="demo:capital")

@@ -5,6 +5,7 @@ table directly."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -18,11 +19,12 @@ from shijing.commerce.catalog import shelf
 from shijing.commerce.creators import service as creators
 from shijing.commerce.shipping import carriers
 from shijing.commerce.shops import service as shops
-from shijing.core.clock import Clock
+from shijing.core.clock import Clock, ManualClock
 from shijing.core.db import Database
 from shijing.sim.agents import (
     ARCHETYPE_PRICES,
     GENERAL_CATEGORIES,
+    BuyerAgent,
     Population,
     ShopAgent,
     product_attributes,
@@ -221,8 +223,12 @@ def build_world(
         weights = np.array([c.follower_weight for c in pop.creators])
         follow_p = np.minimum(0.9, weights / weights.sum() * 3.0)
         for b in pop.buyers:
+            if b.opens_on_day is not None:
+                continue  # a review farm opens its accounts during the run
+            # an account opened long ago is aged: registered on a clock set back to then
+            opened = ManualClock(clock.now() - timedelta(days=b.registered_days_ago))
             user = _user(
-                session, clock, passwords, sim_email("buyer", b.index, tag), f"老铁{b.index}"
+                session, opened, passwords, sim_email("buyer", b.index, tag), f"老铁{b.index}"
             )
             b.user_id = user.id
             if b.kind == "fake":
@@ -244,9 +250,25 @@ def build_world(
             world.operator.id,
             *(s.owner_user_id for s in pop.shops),
             *(c.user_id for c in pop.creators),
-            *(b.user_id for b in pop.buyers),
+            *(b.user_id for b in pop.buyers if b.user_id),
         ]
         for user_id in sorted(set(ids)):
             user = accounts.get_user(session, user_id)
             world.principals[user_id] = Principal(user, accounts.roles_of(session, user_id))
     return world
+
+
+def open_buyer_account(
+    session: Session,
+    clock: Clock,
+    world: World,
+    b: BuyerAgent,
+    *,
+    tag: str = "",
+    passwords: Passwords | None = None,
+) -> None:
+    """Open a buyer's account now (a review farm's fresh account) and make it a caller."""
+    passwords = passwords or Passwords(time_cost=1, memory_kib=1024)
+    user = _user(session, clock, passwords, sim_email("buyer", b.index, tag), f"老铁{b.index}")
+    b.user_id = user.id
+    world.principals[user.id] = Principal(user, accounts.roles_of(session, user.id))

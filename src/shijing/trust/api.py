@@ -1,5 +1,5 @@
 """HTTP API of the trust domain: score summaries (public), explanations (owners and operators),
-the buyer's own credit, operator flags and score definitions."""
+the buyer's own credit and score definitions (flags are integrity's)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from shijing.commerce.creators.service import creator_of_user, get_creator
 from shijing.commerce.shops.access import require_shop_staff
 from shijing.core.http import ClockDep, DbSession, Id
 from shijing.trust import comparison, service, versions
-from shijing.trust.models import IntegrityFlag, ScoreDefinitionRow
+from shijing.trust.models import ScoreDefinitionRow
 from shijing.trust.schemas import (
     ComparisonOut,
     CreatorScoreDay,
@@ -25,9 +25,6 @@ from shijing.trust.schemas import (
     DefinitionIn,
     DefinitionList,
     DefinitionOut,
-    FlagIn,
-    FlagLiftIn,
-    FlagOut,
     ShopScoreDay,
     ShopScoreExplanation,
     ShopScoreSummary,
@@ -118,30 +115,6 @@ def my_credit_history(
     """Your buyer credit day by day, the newest first (only you see it)."""
     rows = service.buyer_credit_history(session, principal.user, days=days)
     return CreditHistory(items=[CreditDay.model_validate(r) for r in rows])
-
-
-@router.post("/admin/flags", status_code=status.HTTP_201_CREATED, response_model=FlagOut)
-def create_flag(
-    body: FlagIn, principal: OperatorPrincipal, session: DbSession, clock: ClockDep
-) -> IntegrityFlag:
-    """Exclude an order, review or buyer from scores (operators; the reason is recorded)."""
-    return service.create_flag(
-        session,
-        clock,
-        principal,
-        subject_kind=body.subject_kind,
-        subject_id=body.subject_id,
-        reason=body.reason,
-    )
-
-
-@router.post("/admin/flags/{flag_id}/lift", response_model=FlagOut)
-def lift_flag(
-    flag_id: Id, body: FlagLiftIn, principal: OperatorPrincipal, session: DbSession, clock: ClockDep
-) -> IntegrityFlag:
-    """Lift a flag (operators; the reason is recorded): from the next daily run the order,
-    review or buyer counts in scores again."""
-    return service.lift_flag(session, clock, principal, flag_id=flag_id, reason=body.reason)
 
 
 def _definition_out(session: DbSession, row: ScoreDefinitionRow) -> DefinitionOut:

@@ -1,11 +1,11 @@
-"""Tables of the trust domain: score definitions, the daily score history, flags, run state."""
+"""Tables of the trust domain: score definitions, the daily score history, run state."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shijing.core.db import Base
@@ -84,22 +84,6 @@ class BuyerCredit(Base):
     level: Mapped[str] = mapped_column(String(20))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     computed_at: Mapped[datetime]
-
-
-class IntegrityFlag(Base):
-    """An order, review or buyer excluded from scores (by integrity detection or an operator)."""
-
-    __tablename__ = "trust_flags"
-    __table_args__ = (Index("ix_trust_flags_subject", "subject_kind", "subject_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(10))  # order, review, buyer
-    subject_id: Mapped[int]
-    reason: Mapped[str] = mapped_column(String(300))
-    source: Mapped[str] = mapped_column(String(12))  # integrity, operator
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime]
-    lifted_at: Mapped[datetime | None]
 
 
 class ScoreRun(Base):

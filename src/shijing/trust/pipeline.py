@@ -21,6 +21,9 @@ import ibis.expr.types as ir
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from shijing.facts.engines import FactsEngine, Seconds
+from shijing.facts.export import exported_days
+from shijing.integrity import facts as _integrity_facts  # noqa: F401  (the flags scores leave out)
 from shijing.trust.definition import (
     ALL_PEERS,
     APPROVED_AFTERSALE_STATUSES,
@@ -33,8 +36,6 @@ from shijing.trust.definition import (
     Indicator,
     ShopScoreDefinition,
 )
-from shijing.trust.engines import ScoringEngine, Seconds
-from shijing.trust.export import exported_days
 
 SECONDS_PER_WEEK = 7 * 24 * 3600
 
@@ -53,7 +54,7 @@ class Facts:
     flag_kinds: frozenset[str] = frozenset({"order", "review", "buyer"})
 
 
-def load_facts(engine: ScoringEngine, root: Path, as_of: date, days: int) -> Facts:
+def load_facts(engine: FactsEngine, root: Path, as_of: date, days: int) -> Facts:
     """The fact tables needed to score as of ``as_of`` with windows up to ``days`` long."""
     first = as_of - timedelta(days=days)
     return Facts(
@@ -61,14 +62,15 @@ def load_facts(engine: ScoringEngine, root: Path, as_of: date, days: int) -> Fac
         aftersales=engine.table(root, "aftersales", first, as_of),
         reviews=engine.table(root, "reviews", first, as_of),
         complaints=engine.table(root, "complaints", first, as_of),
-        flags=engine.table(root, "flags", None, as_of),
+        # flags raised on the day itself too: a detection run's are in force from its day
+        flags=engine.table(root, "flags", None, as_of + timedelta(days=1)),
         whole_seconds=engine.whole_seconds,
-        flag_kinds=flag_kinds(root, as_of),
+        flag_kinds=flag_kinds(root, as_of + timedelta(days=1)),
     )
 
 
 def flag_kinds(root: Path, as_of: date) -> frozenset[str]:
-    """The subject kinds of the flags raised before ``as_of`` (one small column read)."""
+    """The subject kinds of the flags in partitions before ``as_of`` (one small column read)."""
     files = [
         path
         for day in exported_days(root, "flags")
@@ -110,7 +112,7 @@ def _active_flags(f: Facts, kind: str, end: ir.TimestampScalar) -> ir.Table:
     return (
         flags.filter(
             flags.subject_kind == kind,
-            flags.created_at < end,
+            flags.effective_at.fill_null(flags.created_at) < end,
             flags.lifted_at.isnull() | (flags.lifted_at >= end),
         )
         .select(flagged_id=flags.subject_id)
@@ -504,7 +506,7 @@ def buyer_aggregates(f: Facts, as_of: date, d: BuyerCreditDefinition) -> ir.Tabl
     )
 
 
-def data_bounds(engine: ScoringEngine, f: Facts) -> tuple[datetime | None, int]:
+def data_bounds(engine: FactsEngine, f: Facts) -> tuple[datetime | None, int]:
     """The first order's placement and how many orders there are (for input checks)."""
     o = f.orders
     rows = engine.collect(o.aggregate(first=o.placed_at.min(), n=o.order_id.count()))
@@ -512,5 +514,5 @@ def data_bounds(engine: ScoringEngine, f: Facts) -> tuple[datetime | None, int]:
     return first, int(rows[0]["n"]) if rows else 0
 
 
-def collect(engine: ScoringEngine, expr: ir.Table) -> list[dict[str, Any]]:
+def collect(engine: FactsEngine, expr: ir.Table) -> list[dict[str, Any]]:
     return engine.collect(expr)

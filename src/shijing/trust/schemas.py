@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,33 +86,6 @@ class CreditDay(BaseModel):
 
 class CreditHistory(BaseModel):
     items: list[CreditDay]
-
-
-class FlagIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    subject_kind: Literal["order", "review", "buyer"]
-    subject_id: int = Field(ge=1)
-    reason: str = Field(min_length=1, max_length=300)
-
-
-class FlagLiftIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = Field(min_length=1, max_length=300)
-
-
-class FlagOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    subject_kind: str
-    subject_id: int
-    reason: str
-    source: str
-    created_by: int | None
-    created_at: datetime
-    lifted_at: datetime | None
 
 
 class DefinitionIn(BaseModel):

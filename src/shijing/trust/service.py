@@ -1,4 +1,4 @@
-"""Use-cases of the trust domain: definitions, the daily run, serving scores, flags."""
+"""Use-cases of the trust domain: definitions, the daily run, serving scores."""
 
 from __future__ import annotations
 
@@ -15,22 +15,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shijing.accounts.models import User
-from shijing.accounts.service import Principal
 from shijing.commerce.orders.models import Order
-from shijing.commerce.reviews.models import Review
 from shijing.core.clock import Clock
-from shijing.core.errors import Conflict, InvalidInput, NotFound
+from shijing.core.errors import InvalidInput
 from shijing.core.outbox import emit
+from shijing.facts.engines import FactsEngine, check_as_of, check_engine
+from shijing.facts.export import export_facts
+from shijing.integrity.runs import run_detection
+from shijing.trust import events as trust_events
 from shijing.trust import pipeline, scoring
-from shijing.trust.engines import ENGINES, ScoringEngine
-from shijing.trust.export import export_facts
-from shijing.trust.models import (
-    BuyerCredit,
-    CreatorScore,
-    IntegrityFlag,
-    ScoreRun,
-    ShopScore,
-)
+from shijing.trust.models import BuyerCredit, CreatorScore, ScoreRun, ShopScore
 from shijing.trust.settings import get_trust_settings
 from shijing.trust.versions import active_version, definition_of, last_run_day, trial_versions
 
@@ -58,17 +52,6 @@ class RunSummary:
     seconds: float = 0.0
 
 
-def check_as_of(clock: Clock, as_of: date | None) -> date:
-    today = clock.now().date()
-    if as_of is None:
-        return today
-    if as_of > today:
-        raise InvalidInput(
-            f"as-of date {as_of} is in the future (today is {today} UTC)", field="as_of"
-        )
-    return as_of
-
-
 def run_scores(
     session: Session,
     clock: Clock,
@@ -86,10 +69,7 @@ def run_scores(
     error the stored scores stay as they were."""
     started = timer.monotonic()
     say = progress or (lambda _step: None)
-    if engine not in ENGINES:
-        raise InvalidInput(
-            f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}", field="engine"
-        )
+    check_engine(engine)
     day = check_as_of(clock, as_of)
     version_name, definition = definition_of(session, clock, version)
     settings = get_trust_settings()
@@ -98,7 +78,7 @@ def run_scores(
         say("export")
         export_facts(session, clock, root)
     say("engine")
-    scorer = ScoringEngine(engine, spark_master=spark_master or settings.spark_master)
+    scorer = FactsEngine(engine, spark_master=spark_master or settings.spark_master)
     try:
         facts = pipeline.load_facts(scorer, root, day, definition.longest_window_days)
         first, count = pipeline.data_bounds(scorer, facts)
@@ -148,7 +128,7 @@ def run_scores(
     emit(
         session,
         clock,
-        "trust.scores_computed",
+        trust_events.TRUST_SCORES_COMPUTED,
         as_of=day,
         definition_version=version_name,
         active=version_name == active_version(session),
@@ -375,6 +355,15 @@ def run_daily(session: Session, clock: Clock, *, root: Path | None = None) -> in
         for v in (version, *trial_versions(session))
         if (last := last_run_day(session, v)) is None or last < today
     ]
+    if due:
+        # integrity first, so that what it flags today is left out of today's scores
+        run_detection(
+            session,
+            clock,
+            as_of=today,
+            root=root or get_trust_settings().facts_dir,
+            trigger="daily",
+        )
     for i, v in enumerate(due):
         run_scores(session, clock, as_of=today, version=v, root=root, export=i == 0)
     return len(due)
@@ -513,115 +502,6 @@ def buyer_credit(session: Session, clock: Clock, user: User) -> dict[str, Any]:
         "reasons": result.reasons,
         "definition_version": version,
     }
-
-
-# -- flags -------------------------------------------------------------------------------------
-
-FLAG_KINDS = ("order", "review", "buyer")
-
-
-def create_flag(
-    session: Session,
-    clock: Clock,
-    principal: Principal,
-    *,
-    subject_kind: str,
-    subject_id: int,
-    reason: str,
-    source: str = "operator",
-) -> IntegrityFlag:
-    """Exclude an order, a review or a buyer from scores from the next run on (audited)."""
-    return raise_flag(
-        session,
-        clock,
-        subject_kind=subject_kind,
-        subject_id=subject_id,
-        reason=reason,
-        source=source,
-        actor_id=principal.id,
-    )
-
-
-def raise_flag(
-    session: Session,
-    clock: Clock,
-    *,
-    subject_kind: str,
-    subject_id: int,
-    reason: str,
-    source: str,
-    actor_id: int | None,
-) -> IntegrityFlag:
-    """``create_flag`` for a rule of the platform as well as a person (``actor_id`` None)."""
-    if subject_kind not in FLAG_KINDS:
-        raise InvalidInput(f"subject_kind is one of {', '.join(FLAG_KINDS)}", field="subject_kind")
-    if not reason.strip():
-        raise InvalidInput("give a reason", field="reason")
-    model: Any = {"order": Order, "review": Review, "buyer": User}[subject_kind]
-    if session.get(model, subject_id) is None:
-        raise NotFound(f"no such {subject_kind}", field="subject_id")
-    flag = IntegrityFlag(
-        subject_kind=subject_kind,
-        subject_id=subject_id,
-        reason=reason.strip()[:300],
-        source=source,
-        created_by=actor_id,
-        created_at=clock.now(),
-        lifted_at=None,
-    )
-    session.add(flag)
-    session.flush()
-    emit(
-        session,
-        clock,
-        "trust.flag_created",
-        flag_id=flag.id,
-        subject_kind=subject_kind,
-        subject_id=subject_id,
-        reason=flag.reason,
-        by_user_id=actor_id,
-    )
-    return flag
-
-
-def get_flag(session: Session, flag_id: int) -> IntegrityFlag:
-    flag = session.get(IntegrityFlag, flag_id)
-    if flag is None:
-        raise NotFound("no such flag", field="flag_id")
-    return flag
-
-
-def lift_flag(
-    session: Session, clock: Clock, principal: Principal, *, flag_id: int, reason: str
-) -> IntegrityFlag:
-    """An operator lifts a flag: from the next run on (T+1) the order, review or buyer counts in
-    scores again. The reason and who lifted it are kept in the ``trust.flag_lifted`` event
-    (the audit trail, as for raising a flag)."""
-    return lift(session, clock, flag_id=flag_id, reason=reason, actor_id=principal.id)
-
-
-def lift(
-    session: Session, clock: Clock, *, flag_id: int, reason: str, actor_id: int | None
-) -> IntegrityFlag:
-    """``lift_flag`` for a rule of the platform as well as a person (``actor_id`` None)."""
-    if not reason.strip():
-        raise InvalidInput("give a reason", field="reason")
-    flag = get_flag(session, flag_id)
-    if flag.lifted_at is not None:
-        raise Conflict("the flag is lifted already", field="flag_id")
-    flag.lifted_at = clock.now()
-    session.flush()
-    emit(
-        session,
-        clock,
-        "trust.flag_lifted",
-        flag_id=flag.id,
-        subject_kind=flag.subject_kind,
-        subject_id=flag.subject_id,
-        reason=reason.strip(),
-        by_user_id=actor_id,
-    )
-    return flag
 
 
 def summary_dict(summary: RunSummary) -> dict[str, Any]:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shijing.facts.settings import FactsSettings
 
 
-class TrustSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SHIJING_", env_file=".env", extra="ignore")
+class TrustSettings(FactsSettings):
+    """The facts' settings (folder, Spark master) and the daily scoring switch."""
 
     environment: str = "development"
-    spark_master: str = Field(default="local[2]", description="Spark master URL (--engine spark)")
-    facts_dir: Path = Field(default=Path("var/facts"), description="Parquet fact tables")
     score_daily: bool | None = Field(
         default=None, description="run the daily scoring due step (default: on, off in tests)"
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
 from shijing.core.outbox import emit
+from shijing.trust import events as trust_events
 from shijing.trust.definition import DEFAULT_VERSION, ScoreDefinition, parse_definition
 from shijing.trust.models import ScoreDefinitionRow, ScoreRun
 
@@ -122,7 +123,7 @@ def add_definition(
     )
     session.add(row)
     session.flush()
-    emit(session, clock, "trust.definition_added", version=version, trial=trial)
+    emit(session, clock, trust_events.TRUST_DEFINITION_ADDED, version=version, trial=trial)
     return row
 
 
@@ -139,7 +140,7 @@ def start_trial(session: Session, clock: Clock, *, version: str) -> ScoreDefinit
         )
     row.trial = True
     session.flush()
-    emit(session, clock, "trust.definition_trial_started", version=version)
+    emit(session, clock, trust_events.TRUST_DEFINITION_TRIAL_STARTED, version=version)
     return row
 
 
@@ -150,7 +151,7 @@ def stop_trial(session: Session, clock: Clock, *, version: str) -> ScoreDefiniti
         raise Conflict(f"version {version!r} is not on trial", field="version", code="not_on_trial")
     row.trial = False
     session.flush()
-    emit(session, clock, "trust.definition_trial_stopped", version=version)
+    emit(session, clock, trust_events.TRUST_DEFINITION_TRIAL_STOPPED, version=version)
     return row
 
 
@@ -189,5 +190,7 @@ def activate_definition(session: Session, clock: Clock, *, version: str) -> Scor
     row.trial = False
     row.activated_at = clock.now()
     session.flush()
-    emit(session, clock, "trust.definition_activated", version=version, previous=previous)
+    emit(
+        session, clock, trust_events.TRUST_DEFINITION_ACTIVATED, version=version, previous=previous
+    )
     return row

@@ -30,6 +30,7 @@ from shijing.core.http import DbSession
 from shijing.core.outbox import Dispatcher
 from shijing.core.settings import Settings, get_settings
 from shijing.guarantees.api import router as guarantees_router
+from shijing.integrity.api import router as integrity_router
 from shijing.trust.api import router as trust_router
 from shijing.web.csrf import CookieApiCsrfMiddleware
 from shijing.web.errors import install_error_handlers
@@ -57,6 +58,7 @@ def api_router() -> APIRouter:
     router.include_router(accounts_router)
     for domain_router in COMMERCE_ROUTERS:
         router.include_router(domain_router)
+    router.include_router(integrity_router)
     router.include_router(trust_router)
     router.include_router(guarantees_router)
     return router

@@ -731,6 +731,233 @@ MESSAGES.update(
     }
 )
 
+# -- operator console: integrity (pages/ops_integrity.py, templates/ops/_integrity.html) --
+MESSAGES.update(
+    {
+        "ops.section.integrity": {"zh-CN": "诚信", "en": "Integrity"},
+        "ops.integrity.about": {
+            "zh-CN": "检测发现的可疑群组（刷单团伙、雷同评价、异常退货），待审核的在前，"
+            "可疑度高的在前。确认后标记保留；判定误报会撤销该群组的全部标记，"
+            "下次评分时恢复计入。",
+            "en": "Groups the detectors found (brushing rings, copied reviews, return abuse), "
+            "open ones first, the most suspicious first. Confirming keeps their flags; "
+            "dismissing lifts every flag of the group, so it counts in scores again from the "
+            "next run.",
+        },
+        "ops.integrity.total": {
+            "zh-CN": "符合条件的群组共 {n} 个，显示 {shown} 个；全部待审核 {open} 个",
+            "en": "Blocks: {n}, {shown} shown; open in all: {open}",
+        },
+        "ops.integrity.empty": {"zh-CN": "没有可疑群组", "en": "No blocks to review"},
+        "ops.integrity.block": {"zh-CN": "可疑群组 #{id}", "en": "Block #{id}"},
+        "ops.integrity.status.open": {"zh-CN": "待审核", "en": "Open"},
+        "ops.integrity.status.confirmed": {"zh-CN": "已确认", "en": "Confirmed"},
+        "ops.integrity.status.dismissed": {"zh-CN": "已判定误报", "en": "Dismissed"},
+        "ops.integrity.now": {"zh-CN": "当前状态：{status}", "en": "now {status}"},
+        "ops.integrity.detector": {"zh-CN": "检测规则", "en": "Detector"},
+        "ops.integrity.detector.brushing.dense": {
+            "zh-CN": "刷单团伙（每日检测）",
+            "en": "Brushing ring (daily run)",
+        },
+        "ops.integrity.detector.brushing.incremental": {
+            "zh-CN": "刷单团伙（实时检测）",
+            "en": "Brushing ring (live)",
+        },
+        "ops.integrity.detector.brushing.fingerprint": {
+            "zh-CN": "刷单团伙（共用设备与支付账户）",
+            "en": "Brushing ring (shared devices and cards)",
+        },
+        "ops.integrity.detector.reviews.duplicate": {
+            "zh-CN": "雷同评价",
+            "en": "Near-duplicate reviews",
+        },
+        "ops.integrity.detector.reviews.burst": {
+            "zh-CN": "新账号五星好评集中涌入",
+            "en": "Five-star burst from new accounts",
+        },
+        "ops.integrity.detector.reviews.ring_account": {
+            "zh-CN": "刷单账号的评价",
+            "en": "Reviews by brushing accounts",
+        },
+        "ops.integrity.detector.returns.serial": {"zh-CN": "频繁退货", "en": "Serial returns"},
+        "ops.integrity.detector.returns.remote_address": {
+            "zh-CN": "异地退货（骗取运费险）",
+            "en": "Returns from far-away addresses",
+        },
+        "ops.integrity.detector.returns.empty_box": {
+            "zh-CN": "多店空包理赔",
+            "en": "Empty-box claims at several shops",
+        },
+        "ops.integrity.detector.rules.shopee": {
+            "zh-CN": "规则：单买家高频下单的店铺",
+            "en": "Rule: shops with many orders per buyer",
+        },
+        "ops.integrity.detector.rules.fingerprint_clusters": {
+            "zh-CN": "规则：多人共用的设备与地址",
+            "en": "Rule: devices and addresses shared by several buyers",
+        },
+        "ops.integrity.detector.rules.new_accounts": {
+            "zh-CN": "规则：新账号集中下单的店铺",
+            "en": "Rule: shops ordered from by many new accounts",
+        },
+        "ops.integrity.detector.written": {"zh-CN": "写入", "en": "Written"},
+        "ops.integrity.reason": {"zh-CN": "检测说明（英文原文）", "en": "Detector's reason"},
+        "ops.integrity.score": {"zh-CN": "可疑度", "en": "Suspicion score"},
+        "ops.integrity.density": {"zh-CN": "密度", "en": "density"},
+        "ops.integrity.members": {"zh-CN": "成员账号（{n}）", "en": "Members ({n})"},
+        "ops.integrity.shops": {"zh-CN": "涉及店铺（{n}）", "en": "Shops ({n})"},
+        "ops.integrity.more": {"zh-CN": "另有 {n} 个", "en": "and {n} more"},
+        "ops.integrity.shared": {"zh-CN": "共用指纹", "en": "Shared fingerprints"},
+        "ops.integrity.fp.device_fp": {"zh-CN": "设备", "en": "Devices"},
+        "ops.integrity.fp.address_fp": {"zh-CN": "收货地址", "en": "Addresses"},
+        "ops.integrity.fp.instrument_fp": {"zh-CN": "支付账户", "en": "Payment instruments"},
+        "ops.integrity.timeline": {"zh-CN": "每日订单", "en": "Orders per day"},
+        "ops.integrity.flags_of": {"zh-CN": "标记", "en": "Flags"},
+        "ops.integrity.flags_count": {
+            "zh-CN": "生效 {active} 个，共 {total} 个",
+            "en": "{active} in force of {total}",
+        },
+        "ops.integrity.found": {"zh-CN": "发现于", "en": "Found"},
+        "ops.integrity.run": {"zh-CN": "检测 #{id}", "en": "run #{id}"},
+        "ops.integrity.decided": {"zh-CN": "审核", "en": "Decided"},
+        "ops.integrity.dismiss_lifts": {
+            "zh-CN": "判定误报将撤销该群组生效中的 {n} 个标记",
+            "en": "Dismissing lifts the block's {n} flags in force",
+        },
+        "ops.integrity.sep": {"zh-CN": "，", "en": ", "},
+        "ops.integrity.list_sep": {"zh-CN": "、", "en": ", "},
+        "ops.integrity.n.accounts": {"zh-CN": "{n} 个账号", "en": "{n} accounts"},
+        "ops.integrity.n.accounts.one": {"zh-CN": "{n} 个账号", "en": "{n} account"},
+        "ops.integrity.n.shops": {"zh-CN": "{n} 家店铺", "en": "{n} shops"},
+        "ops.integrity.n.shops.one": {"zh-CN": "{n} 家店铺", "en": "{n} shop"},
+        "ops.integrity.n.orders": {"zh-CN": "{n} 笔", "en": "{n} orders"},
+        "ops.integrity.n.orders.one": {"zh-CN": "{n} 笔", "en": "{n} order"},
+        "ops.integrity.n.reviews": {"zh-CN": "{n} 条评价", "en": "{n} reviews"},
+        "ops.integrity.n.reviews.one": {"zh-CN": "{n} 条评价", "en": "{n} review"},
+        "ops.integrity.n.device_fp": {"zh-CN": "{n} 台设备", "en": "{n} devices"},
+        "ops.integrity.n.device_fp.one": {"zh-CN": "{n} 台设备", "en": "{n} device"},
+        "ops.integrity.n.address_fp": {"zh-CN": "{n} 个收货地址", "en": "{n} addresses"},
+        "ops.integrity.n.address_fp.one": {"zh-CN": "{n} 个收货地址", "en": "{n} address"},
+        "ops.integrity.n.instrument_fp": {
+            "zh-CN": "{n} 个支付账户",
+            "en": "{n} payment instruments",
+        },
+        "ops.integrity.n.instrument_fp.one": {
+            "zh-CN": "{n} 个支付账户",
+            "en": "{n} payment instrument",
+        },
+        "ops.integrity.summary.brushing": {
+            "zh-CN": "{buyers}在 {shops}下单 {orders}",
+            "en": "{buyers} placed {orders} at {shops}",
+        },
+        "ops.integrity.summary.density": {"zh-CN": "密度 {pct}", "en": "density {pct}"},
+        "ops.integrity.summary.shared": {"zh-CN": "共用 {what}", "en": "sharing {what}"},
+        "ops.integrity.summary.duplicate": {
+            "zh-CN": "{buyers}在 {shops}写下 {reviews}，内容几乎相同",
+            "en": "{buyers} wrote {reviews} at {shops}, near-copies of one text",
+        },
+        "ops.integrity.summary.burst": {
+            "zh-CN": "{shops}在 {hours} 小时内收到 {n} 条五星好评，来自 {buyers}，均为新注册账号",
+            "en": "{shops} got {n} five-star reviews within {hours} hours from {buyers}, all "
+            "newly registered",
+        },
+        "ops.integrity.summary.remote": {
+            "zh-CN": "{n} 笔寄往常住省份（{home}）以外（{away}）的订单被退货",
+            "en": "{n} orders shipped away from the usual province ({home}) to {away} were "
+            "returned",
+        },
+        "ops.integrity.summary.empty_box": {
+            "zh-CN": "在 {shops}申请空包理赔 {n} 次",
+            "en": "{n} empty-parcel claims at {shops}",
+        },
+        "ops.integrity.summary.other": {
+            "zh-CN": "涉及 {buyers}、{shops}",
+            "en": "{buyers} and {shops} involved",
+        },
+        "ops.integrity.days": {"zh-CN": "{n} 天", "en": "{n} days"},
+        "ops.integrity.ev.orders": {"zh-CN": "订单数", "en": "Orders"},
+        "ops.integrity.ev.reviews": {"zh-CN": "评价数", "en": "Reviews"},
+        "ops.integrity.ev.buyers": {"zh-CN": "买家数", "en": "Buyers"},
+        "ops.integrity.ev.returns": {"zh-CN": "退货数", "en": "Returns"},
+        "ops.integrity.ev.claims": {"zh-CN": "理赔次数", "en": "Claims"},
+        "ops.integrity.ev.shops": {"zh-CN": "店铺数", "en": "Shops"},
+        "ops.integrity.ev.median_account_age_days": {
+            "zh-CN": "账号注册时长（中位数）",
+            "en": "Median account age",
+        },
+        "ops.integrity.ev.time_span_days": {"zh-CN": "时间跨度", "en": "Time span"},
+        "ops.integrity.ev.burst_share": {
+            "zh-CN": "集中爆发的订单占比",
+            "en": "Orders in bursts",
+        },
+        "ops.integrity.ev.new_relation_share": {
+            "zh-CN": "首次光顾该店的订单占比",
+            "en": "Orders from first-time buyer–shop pairs",
+        },
+        "ops.integrity.ev.amount_regularity": {
+            "zh-CN": "金额规律性（1 为金额完全一致）",
+            "en": "Amount regularity (1 = all the same)",
+        },
+        "ops.integrity.ev.window_hours": {"zh-CN": "时间窗口（小时）", "en": "Window (hours)"},
+        "ops.integrity.ev.home": {"zh-CN": "常住省份", "en": "Usual province"},
+        "ops.integrity.ev.away": {"zh-CN": "退货地址省份", "en": "Returned from"},
+        "ops.integrity.ev.sample": {"zh-CN": "评价原文示例", "en": "Sample text"},
+        "ops.integrity.runs": {"zh-CN": "最近的检测", "en": "Latest detection runs"},
+        "ops.integrity.no_runs": {"zh-CN": "还没有检测记录", "en": "No detection run yet"},
+        "ops.integrity.as_of": {"zh-CN": "检测日", "en": "As of"},
+        "ops.integrity.version": {"zh-CN": "规则版本", "en": "Version"},
+        "ops.integrity.counts": {"zh-CN": "各规则结果", "en": "What each detector found"},
+        "ops.integrity.run_status.succeeded": {"zh-CN": "成功", "en": "Succeeded"},
+        "ops.integrity.run_status.failed": {
+            "zh-CN": "失败（原有标记不变）",
+            "en": "Failed (flags unchanged)",
+        },
+        "ops.integrity.trigger.daily": {"zh-CN": "每日", "en": "daily"},
+        "ops.integrity.trigger.manual": {"zh-CN": "手动", "en": "manual"},
+        "ops.integrity.count.orders": {"zh-CN": "订单", "en": "orders"},
+        "ops.integrity.count.blocks": {"zh-CN": "群组", "en": "blocks"},
+        "ops.integrity.count.orders_flagged": {"zh-CN": "标记订单", "en": "orders flagged"},
+        "ops.integrity.count.buyers_flagged": {"zh-CN": "标记买家", "en": "buyers flagged"},
+        "ops.integrity.count.shops_in_blocks": {"zh-CN": "涉及店铺", "en": "shops in blocks"},
+        "ops.integrity.count.reviews": {"zh-CN": "评价", "en": "reviews"},
+        "ops.integrity.count.reviews_flagged": {"zh-CN": "标记评价", "en": "reviews flagged"},
+        "ops.integrity.count.groups": {"zh-CN": "雷同组", "en": "groups"},
+        "ops.integrity.count.bursts": {"zh-CN": "集中涌入", "en": "bursts"},
+        "ops.integrity.count.buyers": {"zh-CN": "买家", "en": "buyers"},
+        "ops.integrity.count.shops": {"zh-CN": "店铺", "en": "shops"},
+        "ops.integrity.count.flags": {"zh-CN": "标记", "en": "flags"},
+        "ops.integrity.count.device_fp": {"zh-CN": "设备", "en": "devices"},
+        "ops.integrity.count.address_fp": {"zh-CN": "地址", "en": "addresses"},
+        "ops.integrity.flags": {"zh-CN": "最近的标记", "en": "Latest flags"},
+        "ops.integrity.flags_total": {
+            "zh-CN": "共 {n} 个标记（{active} 个生效中），显示最近 {shown} 个",
+            "en": "{n} flags ({active} in force); the latest {shown} shown",
+        },
+        "ops.integrity.no_flags": {"zh-CN": "还没有标记", "en": "No flags yet"},
+        "ops.integrity.subject": {"zh-CN": "对象", "en": "Subject"},
+        "ops.integrity.when": {"zh-CN": "标记时间", "en": "Flagged"},
+        "ops.integrity.kind.order": {"zh-CN": "订单", "en": "Order"},
+        "ops.integrity.kind.review": {"zh-CN": "评价", "en": "Review"},
+        "ops.integrity.kind.buyer": {"zh-CN": "买家", "en": "Buyer"},
+        "ops.integrity.source.operator": {"zh-CN": "运营手动标记", "en": "By an operator"},
+        "ops.integrity.source.integrity": {"zh-CN": "自动检测", "en": "Detection"},
+        "ops.integrity.active": {"zh-CN": "生效中", "en": "In force"},
+        "ops.integrity.lifted": {"zh-CN": "已撤销", "en": "Lifted"},
+        "ops.action.confirm_block": {"zh-CN": "确认违规", "en": "Confirm"},
+        "ops.action.dismiss_block": {"zh-CN": "判定误报", "en": "Dismiss"},
+        "ops.action.lift": {"zh-CN": "撤销标记", "en": "Lift"},
+        "ops.done.integrity_block": {
+            "zh-CN": "可疑群组 #{id} 已审核",
+            "en": "Block #{id} decided",
+        },
+        "ops.done.integrity_flag": {"zh-CN": "标记 #{id} 已撤销", "en": "Flag #{id} lifted"},
+        "ops.error.flag_lifted": {
+            "zh-CN": "该标记已被撤销（可能已被他人处理），请刷新",
+            "en": "This flag is lifted already (someone may have handled it); reload",
+        },
+    }
+)
+
 # -- merchant console (pages/merchant.py, pages/merchant_views.py, templates/merchant/) --
 MESSAGES.update(
     {

@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from shijing.commerce.aftersales import service
+from shijing.commerce.shipping import events as shipping_events
 from shijing.core.clock import Clock
 from shijing.core.deadlines import due
 from shijing.core.outbox import OutboxEvent, bus
 
 
-@bus.subscribe("shipment.delivered")
+@bus.subscribe(shipping_events.SHIPMENT_DELIVERED)
 def on_return_delivered(session: Session, event: OutboxEvent, clock: Clock) -> None:
     payload = event.payload
     if payload.get("direction") != "return" or payload.get("aftersale_id") is None:

@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from shijing.accounts.service import Principal
+from shijing.commerce.aftersales import events as aftersale_events
 from shijing.commerce.aftersales.models import (
     AfterSale,
     AfterSaleEvent,
@@ -100,7 +101,7 @@ def _move(
     emit(
         session,
         clock,
-        f"aftersale.{action}",
+        aftersale_events.BY_ACTION[action],
         **_payload(sale, from_status=before, at=clock.now(), by=actor, **detail),
     )
 
@@ -192,7 +193,7 @@ def open_aftersale(
     emit(
         session,
         clock,
-        "aftersale.requested",
+        aftersale_events.AFTERSALE_REQUESTED,
         **_payload(
             sale,
             amount_fen=amount,
@@ -440,7 +441,7 @@ def rule(
     emit(
         session,
         clock,
-        "aftersale.ruled",
+        aftersale_events.AFTERSALE_RULED,
         **_payload(sale, at=clock.now(), by=operator.id, **detail),
     )
     if ruling == "close":

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from shijing.commerce.catalog import events as catalog_events
 from shijing.commerce.catalog import shelf, stock
 from shijing.commerce.catalog.categories import get_category
 from shijing.commerce.catalog.models import Product, Sku
@@ -250,7 +251,7 @@ def create_product(
     emit(
         session,
         clock,
-        "product.created",
+        catalog_events.PRODUCT_CREATED,
         product_id=product.id,
         shop_id=shop_id,
         category=category_code,
@@ -309,7 +310,7 @@ def update_product(
     emit(
         session,
         clock,
-        "product.updated",
+        catalog_events.PRODUCT_UPDATED,
         product_id=product.id,
         shop_id=product.shop_id,
         changed=sorted(changed),
@@ -335,7 +336,7 @@ def _set_shelf(
     emit(
         session,
         clock,
-        "product.published" if product.published else "product.unpublished",
+        catalog_events.BY_SHELF_STATE[after],
         product_id=product.id,
         shop_id=product.shop_id,
         category=product.category,
@@ -396,7 +397,7 @@ def _insert_sku(
     emit(
         session,
         clock,
-        "sku.created",
+        catalog_events.SKU_CREATED,
         sku_id=sku.id,
         product_id=product.id,
         shop_id=product.shop_id,
@@ -476,7 +477,7 @@ def change_sku_price(
     emit(
         session,
         clock,
-        "sku.price_changed",
+        catalog_events.SKU_PRICE_CHANGED,
         sku_id=sku.id,
         product_id=product.id,
         shop_id=product.shop_id,

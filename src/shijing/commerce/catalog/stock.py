@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from shijing.commerce.catalog import events as catalog_events
 from shijing.commerce.catalog.models import Sku, StockMovement
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotFound
@@ -43,7 +44,7 @@ def _record(
     emit(
         session,
         clock,
-        "stock.changed",
+        catalog_events.STOCK_CHANGED,
         sku_id=sku_id,
         delta=delta,
         stock_after=stock_after,

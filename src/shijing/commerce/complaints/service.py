@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from shijing.accounts.service import Principal
+from shijing.commerce.complaints import events as complaint_events
 from shijing.commerce.complaints.models import Complaint, ComplaintStatus
 from shijing.commerce.complaints.states import COMPLAINT
 from shijing.commerce.creators.models import Creator
@@ -100,7 +101,7 @@ def file_complaint(
     emit(
         session,
         clock,
-        "complaint.filed",
+        complaint_events.COMPLAINT_FILED,
         complaint_id=complaint.id,
         complainant_id=principal.id,
         target_kind=target_kind,
@@ -155,7 +156,7 @@ def _transition(
     emit(
         session,
         clock,
-        f"complaint.{complaint.status}",
+        complaint_events.BY_STATUS[complaint.status],
         complaint_id=complaint.id,
         shop_id=complaint.shop_id,
         creator_id=complaint.creator_id,

@@ -23,6 +23,7 @@ from shijing.accounts.models import Role, User
 from shijing.accounts.service import Principal, grant_role
 from shijing.commerce.catalog.categories import get_category
 from shijing.commerce.catalog.models import Product
+from shijing.commerce.creators import events as creator_events
 from shijing.commerce.creators.models import Creator, DistributionPlan, Follow, PlanStatus
 from shijing.commerce.shops.access import is_shop_staff, require_shop_staff
 from shijing.commerce.shops.models import Shop, ShopStatus
@@ -197,7 +198,7 @@ def open_creator_profile(
     emit(
         session,
         clock,
-        "creator.opened",
+        creator_events.CREATOR_OPENED,
         creator_id=creator.id,
         user_id=user.id,
         handle=creator.handle,
@@ -243,7 +244,7 @@ def update_creator_profile(
     emit(
         session,
         clock,
-        "creator.updated",
+        creator_events.CREATOR_UPDATED,
         creator_id=creator.id,
         user_id=creator.user_id,
         fields=changed,
@@ -299,7 +300,7 @@ def follow_creator(session: Session, clock: Clock, *, user_id: int, creator_id: 
     emit(
         session,
         clock,
-        "creator.followed",
+        creator_events.CREATOR_FOLLOWED,
         creator_id=creator_id,
         user_id=user_id,
         follower_count=count,
@@ -324,7 +325,7 @@ def unfollow_creator(
     emit(
         session,
         clock,
-        "creator.unfollowed",
+        creator_events.CREATOR_UNFOLLOWED,
         creator_id=creator_id,
         user_id=user_id,
         follower_count=count,
@@ -434,7 +435,7 @@ def publish_distribution_plan(
     emit(
         session,
         clock,
-        "distribution_plan.published",
+        creator_events.DISTRIBUTION_PLAN_PUBLISHED,
         plan_id=plan.id,
         shop_id=shop_id,
         product_id=product_id,
@@ -469,7 +470,7 @@ def close_distribution_plan(
     emit(
         session,
         clock,
-        "distribution_plan.closed",
+        creator_events.DISTRIBUTION_PLAN_CLOSED,
         plan_id=plan.id,
         shop_id=plan.shop_id,
         product_id=plan.product_id,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from shijing.commerce.live import counters
+from shijing.commerce.orders import events as order_events
 from shijing.core.clock import Clock
 from shijing.core.outbox import OutboxEvent, bus
 
 
-@bus.subscribe("order.paid")
+@bus.subscribe(order_events.ORDER_PAID)
 def count_live_sale(session: Session, event: OutboxEvent, clock: Clock) -> None:
     """Add a paid order that came from a live room to the room's orders and GMV, once.
 

@@ -18,6 +18,7 @@ from shijing.accounts.service import Principal
 from shijing.commerce.catalog.models import Product, Sku
 from shijing.commerce.creators import service as creators
 from shijing.commerce.creators.terms import sale_terms
+from shijing.commerce.live import events as live_events
 from shijing.commerce.live.models import (
     LiveSession,
     LiveStatus,
@@ -115,7 +116,7 @@ def schedule_live_session(
     emit(
         session,
         clock,
-        "live.scheduled",
+        live_events.LIVE_SCHEDULED,
         live_session_id=live.id,
         creator_id=creator.id,
         title=title,
@@ -149,7 +150,7 @@ def start_live_session(
     emit(
         session,
         clock,
-        "live.started",
+        live_events.LIVE_STARTED,
         live_session_id=live.id,
         creator_id=live.creator_id,
         scheduled_at=live.scheduled_at,
@@ -174,7 +175,7 @@ def end_live_session(
     emit(
         session,
         clock,
-        "live.ended",
+        live_events.LIVE_ENDED,
         live_session_id=live.id,
         creator_id=live.creator_id,
         started_at=live.started_at,
@@ -201,7 +202,7 @@ def cancel_live_session(
     emit(
         session,
         clock,
-        "live.cancelled",
+        live_events.LIVE_CANCELLED,
         live_session_id=live.id,
         creator_id=live.creator_id,
         scheduled_at=live.scheduled_at,
@@ -263,7 +264,7 @@ def _showcase_changed(session: Session, clock: Clock, live: LiveSession) -> None
     emit(
         session,
         clock,
-        "live.showcase_changed",
+        live_events.LIVE_SHOWCASE_CHANGED,
         live_session_id=live.id,
         items=[
             {"item_id": i.id, "product_id": i.product_id, "position": i.position} for i in items
@@ -330,7 +331,7 @@ def add_showcase_item(
     emit(
         session,
         clock,
-        "live.showcase_added",
+        live_events.LIVE_SHOWCASE_ADDED,
         live_session_id=live.id,
         item_id=item.id,
         product_id=product.id,
@@ -362,7 +363,7 @@ def remove_showcase_item(
     emit(
         session,
         clock,
-        "live.showcase_removed",
+        live_events.LIVE_SHOWCASE_REMOVED,
         live_session_id=live.id,
         item_id=item_id,
         product_id=product_id,
@@ -397,7 +398,7 @@ def reorder_showcase(
     emit(
         session,
         clock,
-        "live.showcase_reordered",
+        live_events.LIVE_SHOWCASE_REORDERED,
         live_session_id=live.id,
         item_ids=list(item_ids),
         at=clock.now(),
@@ -426,7 +427,7 @@ def _unpin(session: Session, clock: Clock, live: LiveSession, *, reason: str) ->
     emit(
         session,
         clock,
-        "live.unpinned",
+        live_events.LIVE_UNPINNED,
         live_session_id=live.id,
         item_id=live.pinned_item_id,
         product_id=item.product_id if item is not None else None,
@@ -460,7 +461,7 @@ def pin_showcase_item(
     emit(
         session,
         clock,
-        "live.pinned",
+        live_events.LIVE_PINNED,
         live_session_id=live.id,
         item_id=item.id,
         product_id=item.product_id,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from shijing.accounts.deps import CurrentPrincipal, OperatorPrincipal
 from shijing.accounts.service import Principal
 from shijing.commerce.orders import idempotency, service
+from shijing.commerce.orders.fingerprints import DEVICE_HEADER
 from shijing.commerce.orders.models import Order, OrderStatus, TrafficSource
 from shijing.commerce.orders.schemas import (
     CancelIn,
@@ -36,6 +37,14 @@ IdempotencyKey = Annotated[
     Header(
         alias=idempotency.HEADER,
         description="repeat a request safely: the same key and body give the first answer",
+    ),
+]
+DeviceId = Annotated[
+    str | None,
+    Header(
+        alias=DEVICE_HEADER,
+        description="the client's device id (at most 128 characters); only a keyed hash of it "
+        "is stored",
     ),
 ]
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -98,9 +107,11 @@ def place_order(
     clock: ClockDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
+    device_id: DeviceId = None,
 ) -> JSONResponse:
     """Place an order for one SKU. The price is the SKU's now; the stock is reserved at once;
-    unpaid after ``unpaid_cancel_minutes`` the order is cancelled."""
+    unpaid after ``unpaid_cancel_minutes`` the order is cancelled. An ``X-Device-Id`` header is
+    recorded as a fingerprint (a keyed hash) of the device."""
 
     def run() -> Outcome:
         order = service.place_order(
@@ -114,6 +125,7 @@ def place_order(
             creator_id=body.creator_id,
             ship_to=service.ShipTo(**body.ship_to.model_dump()),
             pay_within=timedelta(minutes=settings.unpaid_cancel_minutes),
+            device_id=device_id,
         )
         return 201, OrderOut.of(order, for_shop=False).model_dump(mode="json")
 

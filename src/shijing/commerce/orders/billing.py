@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from shijing.accounts.service import Principal
+from shijing.commerce.orders import events as order_events
 from shijing.commerce.orders import timeline
 from shijing.commerce.orders.access import lock_order, lock_order_for
 from shijing.commerce.orders.models import Order, OrderStatus
@@ -67,7 +68,7 @@ def mark_paid(
     emit(
         session,
         clock,
-        "order.paid",
+        order_events.ORDER_PAID,
         order_id=order.id,
         buyer_id=order.buyer_id,
         shop_id=order.shop_id,
@@ -220,7 +221,7 @@ def sync_refunded(
     emit(
         session,
         clock,
-        "order.refunded",
+        order_events.ORDER_REFUNDED,
         order_id=order.id,
         buyer_id=order.buyer_id,
         shop_id=order.shop_id,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shijing.accounts.service import Principal
+from shijing.commerce.orders import events as order_events
 from shijing.commerce.orders import timeline
 from shijing.commerce.orders.models import Order, OrderStatus
 from shijing.commerce.orders.states import ORDER
@@ -99,7 +100,7 @@ def mark_shipped(
     emit(
         session,
         clock,
-        "order.shipped",
+        order_events.ORDER_SHIPPED,
         order_id=order.id,
         shop_id=order.shop_id,
         shipment_id=shipment_id,
@@ -149,7 +150,7 @@ def mark_delivered(
     emit(
         session,
         clock,
-        "order.delivered",
+        order_events.ORDER_DELIVERED,
         order_id=order.id,
         shop_id=order.shop_id,
         buyer_id=order.buyer_id,
@@ -168,7 +169,7 @@ def _complete(session: Session, clock: Clock, order: Order, *, by: str, actor: i
     emit(
         session,
         clock,
-        "order.completed",
+        order_events.ORDER_COMPLETED,
         order_id=order.id,
         shop_id=order.shop_id,
         buyer_id=order.buyer_id,

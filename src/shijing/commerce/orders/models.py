@@ -63,6 +63,11 @@ class Order(Base):
     ship_to_province: Mapped[str] = mapped_column(String(20))
     ship_to_city: Mapped[str] = mapped_column(String(40))
     ship_to_address: Mapped[str] = mapped_column(String(200))
+    # Keyed hashes (``fingerprints``), never the raw values: the client's device id when it sent
+    # one, and the normalised ship-to address (province, city, street). Orders placed before
+    # fingerprints were recorded have none.
+    device_fp: Mapped[str | None] = mapped_column(String(64), index=True)
+    address_fp: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING_PAYMENT.value)
     placed_at: Mapped[datetime]
     pay_due_at: Mapped[datetime | None]

@@ -22,6 +22,7 @@ from shijing.commerce.catalog.purchasable import get_purchasable
 from shijing.commerce.catalog.stock import release_stock, reserve_stock
 from shijing.commerce.creators.terms import SaleTerms, sale_terms
 from shijing.commerce.live.context import live_session_for_order
+from shijing.commerce.orders import events as order_events
 from shijing.commerce.orders import timeline
 from shijing.commerce.orders.access import get_order_for, lock_order, lock_order_for, viewer_role
 from shijing.commerce.orders.billing import (
@@ -34,6 +35,7 @@ from shijing.commerce.orders.billing import (
     refund_order,
     sync_refunded,
 )
+from shijing.commerce.orders.fingerprints import address_fingerprint, device_fingerprint
 from shijing.commerce.orders.models import Order, OrderEvent, OrderStatus, TrafficSource
 from shijing.commerce.orders.states import ORDER
 from shijing.commerce.payments import service as payments
@@ -161,10 +163,13 @@ def place_order(
     live_session_id: int | None = None,
     creator_id: int | None = None,
     pay_within: timedelta | None = None,
+    device_id: str | None = None,
 ) -> Order:
     """Place an order for ``quantity`` of a SKU at its current price and reserve the stock in
     the same transaction (409 ``out_of_stock`` when there is not enough). Unpaid after
-    ``pay_within`` (the ``unpaid_cancel_minutes`` setting) it is cancelled."""
+    ``pay_within`` (the ``unpaid_cancel_minutes`` setting) it is cancelled. The client's
+    ``device_id`` (at most 128 characters, no control characters) and the ship-to address are
+    recorded as keyed fingerprints (``fingerprints``), never as they are."""
     sku, product, shop = get_purchasable(session, sku_id)
     if quantity < 1:
         raise InvalidInput("must be at least 1", field="quantity")
@@ -183,6 +188,7 @@ def place_order(
     except ValueError:
         raise InvalidInput("unknown traffic source", field="traffic_source") from None
     address = _clean_ship_to(ship_to)
+    device_fp = device_fingerprint(device_id)
     live_id, terms = _sale_context(
         session,
         source=source,
@@ -215,6 +221,8 @@ def place_order(
         ship_to_province=address.province,
         ship_to_city=address.city,
         ship_to_address=address.address,
+        device_fp=device_fp,
+        address_fp=address_fingerprint(address.province, address.city, address.address),
         status=OrderStatus.PENDING_PAYMENT.value,
         placed_at=now,
         pay_due_at=now + pay_within,
@@ -237,7 +245,7 @@ def place_order(
     emit(
         session,
         clock,
-        "order.placed",
+        order_events.ORDER_PLACED,
         order_id=order.id,
         buyer_id=order.buyer_id,
         shop_id=order.shop_id,
@@ -301,7 +309,7 @@ def _cancel(
     emit(
         session,
         clock,
-        "order.cancelled",
+        order_events.ORDER_CANCELLED,
         order_id=order.id,
         buyer_id=order.buyer_id,
         shop_id=order.shop_id,

@@ -40,6 +40,9 @@ class Payment(Base):
     # The key sent to the gateway with the charge: a retried request finds the same charge.
     idempotency_key: Mapped[str] = mapped_column(String(140), unique=True)
     payment_method: Mapped[str] = mapped_column(String(64))
+    # The keyed hash of the payment instrument (the method token stands in for one), so that
+    # accounts paying with one card can be linked without storing the card.
+    instrument_fp: Mapped[str | None] = mapped_column(String(64), index=True)
     amount_fen: Mapped[int]
     captured_fen: Mapped[int] = mapped_column(default=0)
     refunded_fen: Mapped[int] = mapped_column(default=0)

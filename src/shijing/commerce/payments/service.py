@@ -23,6 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shijing.commerce.orders.fingerprints import fingerprint
+from shijing.commerce.payments import events as payment_events
 from shijing.commerce.payments.models import Payment, PaymentStatus, Refund, WebhookReceipt
 from shijing.commerce.payments.provider import ChargeResult, PaymentProvider
 from shijing.commerce.payments.simulated import NAME as SIMULATED
@@ -173,6 +175,7 @@ def _apply_charge(
             provider_ref=charge.ref,
             idempotency_key=charge.idempotency_key,
             payment_method=payment_method,
+            instrument_fp=fingerprint(payment_method) if payment_method else None,
             amount_fen=charge.amount_fen,
             captured_fen=0 if failed else charge.captured_fen,
             refunded_fen=0,
@@ -197,7 +200,7 @@ def _apply_charge(
             emit(
                 session,
                 clock,
-                "payment.failed",
+                payment_events.PAYMENT_FAILED,
                 payment_id=payment.id,
                 order_id=order_id,
                 provider=provider,
@@ -210,7 +213,7 @@ def _apply_charge(
             emit(
                 session,
                 clock,
-                "payment.captured",
+                payment_events.PAYMENT_CAPTURED,
                 payment_id=payment.id,
                 order_id=order_id,
                 provider=provider,
@@ -312,7 +315,7 @@ def _apply_refund(
     emit(
         session,
         clock,
-        "payment.refunded",
+        payment_events.PAYMENT_REFUNDED,
         payment_id=payment.id,
         order_id=payment.order_id,
         refund_id=refund.id,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from shijing.accounts.service import Principal
 from shijing.commerce.orders.models import Order, OrderStatus
+from shijing.commerce.reviews import events as review_events
 from shijing.commerce.reviews.models import Review
 from shijing.commerce.reviews.policy import POLICY, ReviewPolicy
 from shijing.commerce.shops.access import is_shop_staff, require_shop_staff
@@ -91,7 +92,7 @@ def write_review(
     emit(
         session,
         clock,
-        "review.created",
+        review_events.REVIEW_CREATED,
         review_id=review.id,
         order_id=order.id,
         buyer_id=order.buyer_id,
@@ -145,7 +146,7 @@ def edit_review(
     emit(
         session,
         clock,
-        "review.updated",
+        review_events.REVIEW_UPDATED,
         review_id=review.id,
         order_id=review.order_id,
         shop_id=review.shop_id,
@@ -196,7 +197,14 @@ def add_followup(
     if image_urls:
         review.image_urls = [*review.image_urls, *image_urls][: policy.max_images * 2]
     session.flush()
-    emit(session, clock, "review.followed_up", review_id=review.id, shop_id=review.shop_id, at=now)
+    emit(
+        session,
+        clock,
+        review_events.REVIEW_FOLLOWED_UP,
+        review_id=review.id,
+        shop_id=review.shop_id,
+        at=now,
+    )
     return review
 
 
@@ -216,7 +224,7 @@ def reply(
     emit(
         session,
         clock,
-        "review.replied",
+        review_events.REVIEW_REPLIED,
         review_id=review.id,
         shop_id=review.shop_id,
         by=principal.id,
@@ -239,7 +247,7 @@ def hide(
     emit(
         session,
         clock,
-        "review.hidden",
+        review_events.REVIEW_HIDDEN,
         review_id=review.id,
         shop_id=review.shop_id,
         order_id=review.order_id,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shijing.commerce.shipping import events as shipping_events
 from shijing.commerce.shipping.models import Carrier
 from shijing.core.clock import Clock
 from shijing.core.errors import Conflict, InvalidInput, NotAuthenticated
@@ -59,7 +60,7 @@ def register_carrier(
             session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same code won
         raise taken from exc
-    emit(session, clock, "carrier.registered", carrier_id=carrier.id, code=code)
+    emit(session, clock, shipping_events.CARRIER_REGISTERED, carrier_id=carrier.id, code=code)
     return carrier, clear
 
 

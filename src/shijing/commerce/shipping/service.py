@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from shijing.accounts.service import Principal
 from shijing.commerce.orders import fulfilment, timeline
 from shijing.commerce.orders.access import get_order_for
+from shijing.commerce.shipping import events as shipping_events
 from shijing.commerce.shipping.carriers import find_carrier, normalise_code
 from shijing.commerce.shipping.models import (
     Carrier,
@@ -123,7 +124,7 @@ def _emit_created(session: Session, clock: Clock, shipment: Shipment) -> None:
     emit(
         session,
         clock,
-        "shipment.created",
+        shipping_events.SHIPMENT_CREATED,
         shipment_id=shipment.id,
         order_id=shipment.order_id,
         aftersale_id=shipment.aftersale_id,
@@ -439,7 +440,7 @@ def _announce(
     emit(
         session,
         clock,
-        f"shipment.{what}",
+        shipping_events.BY_STATUS[what],
         shipment_id=shipment.id,
         order_id=shipment.order_id,
         aftersale_id=shipment.aftersale_id,

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from shijing.accounts import service as accounts
 from shijing.accounts.models import Role
 from shijing.commerce.catalog.categories import get_category
+from shijing.commerce.shops import events as shop_events
 from shijing.commerce.shops.access import (
     require_shop_owner_to_act,
     require_shop_staff,
@@ -268,7 +269,7 @@ def create_shop(
     emit(
         session,
         clock,
-        "shop.created",
+        shop_events.SHOP_CREATED,
         shop_id=shop.id,
         owner_user_id=principal.id,
         shop_name=shop.name,
@@ -313,7 +314,7 @@ def update_shop(
     emit(
         session,
         clock,
-        "shop.updated",
+        shop_events.SHOP_UPDATED,
         shop_id=shop.id,
         actor=principal.id,
         changed=sorted(changed),
@@ -345,7 +346,7 @@ def _change_status(
     emit(
         session,
         clock,
-        "shop.status_changed",
+        shop_events.SHOP_STATUS_CHANGED,
         shop_id=shop.id,
         action=action,
         reason=reason,

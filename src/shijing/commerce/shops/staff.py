@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shijing.accounts import service as accounts
 from shijing.accounts.models import User
+from shijing.commerce.shops import events as shop_events
 from shijing.commerce.shops.access import (
     require_shop_owner_to_act,
     require_shop_staff,
@@ -109,7 +110,7 @@ def invite_staff(
     emit(
         session,
         clock,
-        "shop.staff_invited",
+        shop_events.SHOP_STAFF_INVITED,
         shop_id=shop.id,
         invite_id=invite.id,
         invitee_user_id=invitee.id,
@@ -155,7 +156,7 @@ def revoke_invite(
     emit(
         session,
         clock,
-        "shop.invite_revoked",
+        shop_events.SHOP_INVITE_REVOKED,
         shop_id=shop_id,
         invite_id=invite.id,
         revoked_by=principal.id,
@@ -216,7 +217,7 @@ def accept_invite(
     emit(
         session,
         clock,
-        "shop.staff_joined",
+        shop_events.SHOP_STAFF_JOINED,
         shop_id=shop.id,
         user_id=principal.id,
         invite_id=invite.id,
@@ -282,7 +283,7 @@ def remove_staff(
     emit(
         session,
         clock,
-        "shop.staff_removed",
+        shop_events.SHOP_STAFF_REMOVED,
         shop_id=shop_id,
         user_id=user_id,
         removed_by=principal.id,

@@ -20,7 +20,9 @@ from typing import Any, Protocol
 import structlog
 from sqlalchemy.orm import Session
 
+from shijing.commerce.live import events as live_events
 from shijing.commerce.live.models import LiveSession
+from shijing.commerce.orders import events as order_events
 from shijing.core.clock import Clock
 from shijing.core.outbox import OutboxEvent, bus
 from shijing.web.live import room
@@ -69,40 +71,40 @@ def _live(session: Session, event: OutboxEvent) -> LiveSession | None:
     return session.get(LiveSession, live_session_id, populate_existing=True)
 
 
-@bus.subscribe("live.pinned", name="web.live.pin")
-@bus.subscribe("live.unpinned", name="web.live.pin")
+@bus.subscribe(live_events.LIVE_PINNED, name="web.live.pin")
+@bus.subscribe(live_events.LIVE_UNPINNED, name="web.live.pin")
 def republish_pin(session: Session, event: OutboxEvent, clock: Clock) -> None:
     live = _live(session, event)
     if live is not None:
         pin = room.pinned_view(session, clock, live)
         # when the change was made (for latency): an unpin event's pinned_at is the old pin's
-        moment = "unpinned_at" if event.name == "live.unpinned" else "pinned_at"
+        moment = "unpinned_at" if event.name == live_events.LIVE_UNPINNED else "pinned_at"
         pin["changed_at"] = event.payload.get(moment)
         publish(live.id, "pin", pin)
         publish(live.id, "showcase", room.showcase_view(session, live))
 
 
-@bus.subscribe("live.showcase_added", name="web.live.showcase")
-@bus.subscribe("live.showcase_removed", name="web.live.showcase")
-@bus.subscribe("live.showcase_reordered", name="web.live.showcase")
+@bus.subscribe(live_events.LIVE_SHOWCASE_ADDED, name="web.live.showcase")
+@bus.subscribe(live_events.LIVE_SHOWCASE_REMOVED, name="web.live.showcase")
+@bus.subscribe(live_events.LIVE_SHOWCASE_REORDERED, name="web.live.showcase")
 def republish_showcase(session: Session, event: OutboxEvent, clock: Clock) -> None:
     live = _live(session, event)
     if live is not None:
         publish(live.id, "showcase", room.showcase_view(session, live))
 
 
-@bus.subscribe("live.started", name="web.live.state")
-@bus.subscribe("live.ended", name="web.live.state")
-@bus.subscribe("live.cancelled", name="web.live.state")
+@bus.subscribe(live_events.LIVE_STARTED, name="web.live.state")
+@bus.subscribe(live_events.LIVE_ENDED, name="web.live.state")
+@bus.subscribe(live_events.LIVE_CANCELLED, name="web.live.state")
 def republish_state(session: Session, event: OutboxEvent, clock: Clock) -> None:
     live = _live(session, event)
     if live is not None:
         publish(live.id, "state", room.state_view(session, live))
-        if event.name != "live.started":
+        if event.name != live_events.LIVE_STARTED:
             publish(live.id, "pin", room.pinned_view(session, clock, live))
 
 
-@bus.subscribe("order.paid", name="web.live.purchase")
+@bus.subscribe(order_events.ORDER_PAID, name="web.live.purchase")
 def announce_purchase(session: Session, event: OutboxEvent, clock: Clock) -> None:
     """ "Just bought": a paid order from a live room, with the buyer's name masked; the pinned
     product is republished too, since its stock changed."""

@@ -9,9 +9,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
+from starlette.requests import Request
 
+from shijing.accounts.deps import SESSION_COOKIE
 from shijing.accounts.service import Principal
 from shijing.commerce.orders import service as orders
+from shijing.commerce.orders.fingerprints import DEVICE_COOKIE, MAX_DEVICE_ID
 from shijing.commerce.orders.models import Order
 from shijing.core.clock import Clock
 from shijing.core.errors import DomainError
@@ -46,6 +49,17 @@ def saved_address(session: Session, principal: Principal | None) -> dict[str, st
         "city": order.ship_to_city,
         "address": order.ship_to_address,
     }
+
+
+def device_id_of(request: Request) -> str | None:
+    """The device a page purchase is recorded with: the ``shijing_device`` cookie when the
+    browser has one, else the page session cookie (one sign-in on one browser). Only its keyed
+    hash is stored. A cookie that is not a plausible id is ignored rather than refused."""
+    for name in (DEVICE_COOKIE, SESSION_COOKIE):
+        value = request.cookies.get(name)
+        if value and len(value) <= MAX_DEVICE_ID and value.isprintable():
+            return value
+    return None
 
 
 def read_form(form: FormData, lang: str) -> tuple[BuyForm, int | None, int | None]:
@@ -101,6 +115,7 @@ def buy(
     values: dict[str, str],
     traffic_source: str,
     live_session_id: int | None = None,
+    device_id: str | None = None,
 ) -> Order:
     """Place the order and pay it with the simulated method. Raises the first domain error; the
     caller rolls back, so a failed payment leaves no order behind."""
@@ -112,6 +127,7 @@ def buy(
         quantity=quantity,
         traffic_source=traffic_source,
         live_session_id=live_session_id,
+        device_id=device_id,
         ship_to=orders.ShipTo(
             name=values["name"],
             phone=values["phone"],
@@ -144,6 +160,7 @@ def buy_from_form(
     *,
     traffic_source: str,
     live_session_id: int | None = None,
+    device_id: str | None = None,
 ) -> tuple[Order | None, int]:
     """Buy what a checked form asks for: the order and 200, or None and the status to answer
     with, the refusal added to the form's errors in the page's language (nothing written)."""
@@ -159,6 +176,7 @@ def buy_from_form(
             values=form.values,
             traffic_source=traffic_source,
             live_session_id=live_session_id,
+            device_id=device_id,
         )
     except DomainError as exc:
         session.rollback()

@@ -110,6 +110,7 @@ async def buy_in_room(
         quantity,
         traffic_source=TrafficSource.LIVE_ROOM.value,
         live_session_id=session_id,
+        device_id=buying.device_id_of(request),
     )
     if order is not None:
         context["bought"] = order

@@ -1,8 +1,9 @@
 """The operator console: a dashboard of the marketplace, the arbitration queue, the claims
-review queue, complaints triage, shops and creators with their scores and badges, score
-definition versions side by side, and the Trust Purchase fund balances (the queues are in
-``ops_queues``, score definitions in ``ops_scores``, the shared form handling in ``ops_forms``,
-the dashboard's SQL in ``ops_metrics``).
+review queue, complaints triage, the integrity review queue (blocks the detectors found, runs
+and flags), shops and creators with their scores and badges, score definition versions side by
+side, and the Trust Purchase fund balances (the queues are in ``ops_queues``, integrity in
+``ops_integrity``, score definitions in ``ops_scores``, the shared form handling in
+``ops_forms``, the dashboard's SQL in ``ops_metrics``).
 
 Operators only: anonymous callers are sent to sign in, everyone else signed in gets the 404 page
 (an operator console that answers "forbidden" tells the world it exists). HTMX posts get the
@@ -33,7 +34,7 @@ from shijing.guarantees import balances
 from shijing.guarantees.models import BADGE_HOLDING, Claim, ClaimStatus, Enrolment
 from shijing.trust import service as trust
 from shijing.web import charts
-from shijing.web.pages import ops_metrics, ops_queues, ops_scores
+from shijing.web.pages import ops_integrity, ops_metrics, ops_queues, ops_scores
 from shijing.web.pages.access import sign_in
 from shijing.web.pages.auth import Csrf
 from shijing.web.pages.ops_forms import act, allow, check_text, collect, list_page, show
@@ -41,6 +42,7 @@ from shijing.web.pages.ops_forms import act, allow, check_text, collect, list_pa
 router = APIRouter(include_in_schema=False)
 router.include_router(ops_queues.router)
 router.include_router(ops_scores.router)
+router.include_router(ops_integrity.router)
 
 LIST_PAGE = 25  # shops and creators per page
 REASON_MAX = 200  # a shop's status reason

@@ -31,6 +31,7 @@ SECTIONS = (
     "arbitration",
     "claims",
     "complaints",
+    "integrity",
     "shops",
     "creators",
     "scores",
@@ -120,10 +121,14 @@ async def act(
     check: Callable[[dict[str, str], str], dict[str, str]],
     run: Callable[[Principal, dict[str, str]], None],
     context: Callable[[], dict[str, Any]],
+    *,
+    kind: str = "",
 ) -> Response:
     """Check one form of a queue, run it, and answer: the list again with the errors next to
     the failed item's fields (nothing written), or, on success, a redirect (the list partial
-    for HTMX) naming what was done."""
+    for HTMX) naming what was done. ``kind`` says which of a section's lists the item is in
+    when it shows more than one (an integrity block or a flag), as ``kind`` in the context and
+    ``&kind=`` after the redirect."""
     if principal is None:
         return sign_in(f"/ops/{section}")
     allow(request, principal)
@@ -141,13 +146,17 @@ async def act(
     if errors:
         shown = context()
         shown.update(errors=errors, values=values, failed=item_id)
+        if kind:
+            shown["kind"] = kind
         return show(request, section, shown, status=status)
     if htmx(request):
         session.flush()
         shown = context()
         shown.update(done=item_id)
+        if kind:
+            shown["kind"] = kind
         return show(request, section, shown)
-    return see_other(f"/ops/{section}?done={item_id}")
+    return see_other(f"/ops/{section}?done={item_id}" + (f"&kind={kind}" if kind else ""))
 
 
 # -- names for ids ------------------------------------------------------------------------------

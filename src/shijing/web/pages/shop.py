@@ -171,6 +171,7 @@ async def buy_product(
         sku_id,
         quantity,
         traffic_source=TrafficSource.PRODUCT_PAGE.value,
+        device_id=buying.device_id_of(request),
     )
     if order is not None:
         context["bought"] = order

@@ -17,9 +17,10 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from shijing.core.clock import Clock
 from shijing.core.errors import InvalidInput
-from shijing.trust.export import exported_days
-from shijing.trust.facts import TABLES
+from shijing.facts.export import exported_days
+from shijing.facts.registry import schema_of
 
 ENGINES = ("duckdb", "spark")
 
@@ -56,7 +57,7 @@ def spark_session(master: str) -> Any:
 
             session = (
                 SparkSession.builder.master(master)
-                .appName("shijing-trust")
+                .appName("shijing-facts")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
                 .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
@@ -72,15 +73,33 @@ def spark_session(master: str) -> Any:
         return _spark_sessions[master]
 
 
-class ScoringEngine:
+def check_engine(name: str) -> str:
+    """The engine's name, or a 422 on ``engine`` naming the choices (checked before any work)."""
+    if name not in ENGINES:
+        raise InvalidInput(
+            f"unknown engine {name!r}; use one of {', '.join(ENGINES)}", field="engine"
+        )
+    return name
+
+
+def check_as_of(clock: Clock, as_of: date | None) -> date:
+    """The day a computation over the facts is as of (today by default): never in the future,
+    for the facts of a day are only complete once it is over."""
+    today = clock.now().date()
+    if as_of is None:
+        return today
+    if as_of > today:
+        raise InvalidInput(
+            f"as-of date {as_of} is in the future (today is {today} UTC)", field="as_of"
+        )
+    return as_of
+
+
+class FactsEngine:
     """An Ibis backend with the fact tables of a day range registered on it."""
 
     def __init__(self, name: str, *, spark_master: str = "local[2]") -> None:
-        if name not in ENGINES:
-            raise InvalidInput(
-                f"unknown engine {name!r}; use one of {', '.join(ENGINES)}", field="engine"
-            )
-        self.name = name
+        self.name = check_engine(name)
         self._counter = 0
         if name == "duckdb":
             self.con: Any = ibis.duckdb.connect()
@@ -106,7 +125,7 @@ class ScoringEngine:
         ]
         self._counter += 1
         name = f"facts_{table}_{self._counter}"
-        schema = TABLES[table]
+        schema = schema_of(table)
         if not files:  # no partition yet (e.g. no flag ever raised): an empty table of the schema
             if self._spark is not None:  # Ibis's PySpark backend has no temporary tables
                 empty: ir.Table = ibis.memtable(schema.empty_table())

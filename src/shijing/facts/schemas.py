@@ -1,5 +1,6 @@
-"""The fact tables the scoring pipeline reads: their Arrow schemas, shared by the exporter (from
-SQLite or PostgreSQL) and the simulator's bulk generator, so both write the same Parquet.
+"""Commerce's fact tables: their Arrow schemas, shared by the exporter (from SQLite or
+PostgreSQL) and the simulator's bulk generator, so both write the same Parquet. Other domains
+declare their own tables beside their code (integrity's flags in ``integrity/facts.py``).
 
 Each table is partitioned by ``day`` (UTC date of the fact's first time: placement, opening,
 review, filing, flagging), Hive style: ``<root>/<table>/day=YYYY-MM-DD/*.parquet``. Times are
@@ -39,6 +40,13 @@ ORDERS = pa.schema(
         # when the buyer's account was opened.
         ("payment_failures", pa.int32()),
         ("buyer_registered_at", TS),
+        # Appended for integrity (2026-12): keyed hashes linking accounts that share a device, a
+        # ship-to address or a payment instrument (null: not known), and the ship-to province
+        # (return-postage farming ships to remote provinces).
+        ("device_fp", pa.string()),
+        ("address_fp", pa.string()),
+        ("instrument_fp", pa.string()),
+        ("ship_province", pa.string()),
     ]
 )
 
@@ -80,6 +88,8 @@ REVIEWS = pa.schema(
         ("logistics_rating", pa.int8()),
         ("service_rating", pa.int8()),
         ("hidden", pa.bool_()),
+        # Appended for integrity (2026-12): the review's text, for near-duplicate detection.
+        ("text", pa.string()),
     ]
 )
 
@@ -98,24 +108,3 @@ COMPLAINTS = pa.schema(
         ("resolved_at", TS),
     ]
 )
-
-FLAGS = pa.schema(
-    [
-        ("flag_id", pa.int64()),
-        ("day", pa.date32()),
-        ("subject_kind", pa.string()),  # order, review, buyer
-        ("subject_id", pa.int64()),
-        ("reason", pa.string()),
-        ("source", pa.string()),  # integrity, operator
-        ("created_at", TS),
-        ("lifted_at", TS),
-    ]
-)
-
-TABLES: dict[str, pa.Schema] = {
-    "orders": ORDERS,
-    "aftersales": AFTERSALES,
-    "reviews": REVIEWS,
-    "complaints": COMPLAINTS,
-    "flags": FLAGS,
-}
