@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from shijing.accounts.deps import OperatorPrincipal
 from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import Paging
 from shijing.facts.settings import get_facts_settings
-from shijing.integrity import blocks, flags, runs
-from shijing.integrity.models import IntegrityBlock, IntegrityFlag, IntegrityRun
+from shijing.integrity import blocks, flags, runs, versions
+from shijing.integrity.models import (
+    IntegrityBlock,
+    IntegrityDefinitionRow,
+    IntegrityFlag,
+    IntegrityRun,
+)
 from shijing.integrity.schemas import (
     BlockDecisionIn,
     BlockOut,
     BlockPage,
+    DefinitionIn,
+    DefinitionOut,
     FlagIn,
     FlagLiftIn,
     FlagOut,
@@ -25,6 +32,7 @@ from shijing.integrity.schemas import (
 )
 
 router = APIRouter(tags=["integrity"])
+Version = Annotated[str, Path(min_length=1, max_length=20, description="definition version")]
 
 
 @router.post("/admin/flags", status_code=status.HTTP_201_CREATED, response_model=FlagOut)
@@ -111,3 +119,34 @@ def start_run(
 def list_runs(_principal: OperatorPrincipal, session: DbSession) -> list[IntegrityRun]:
     """The latest 30 detection runs, the newest first."""
     return runs.latest_runs(session, limit=30)
+
+
+@router.get("/admin/integrity/definitions", response_model=list[DefinitionOut])
+def list_definitions(
+    _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> list[IntegrityDefinitionRow]:
+    """Every version of the detectors' thresholds and weights, the newest first."""
+    return versions.list_definitions(session, clock)
+
+
+@router.post(
+    "/admin/integrity/definitions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DefinitionOut,
+)
+def add_definition(
+    body: DefinitionIn, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> IntegrityDefinitionRow:
+    """Store a new version (validated: a threshold out of range is a 422 naming it; inactive
+    until activated)."""
+    return versions.add_definition(
+        session, clock, version=body.version, body=body.body, note=body.note
+    )
+
+
+@router.post("/admin/integrity/definitions/{version}/activate", response_model=DefinitionOut)
+def activate_definition(
+    version: Version, _principal: OperatorPrincipal, session: DbSession, clock: ClockDep
+) -> IntegrityDefinitionRow:
+    """Run the detectors under this version from the next run on."""
+    return versions.activate(session, clock, version=version)

@@ -97,3 +97,24 @@ class RunOut(BaseModel):
     started_at: datetime
     finished_at: datetime
     seconds: float
+
+
+class DefinitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(min_length=1, max_length=20)
+    body: dict[str, Any] = Field(
+        description="sections brushing, fingerprints, rules, reviews, returns"
+    )
+    note: str = Field(default="", max_length=300)
+
+
+class DefinitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: str
+    body: dict[str, Any]
+    active: bool
+    note: str
+    created_at: datetime
+    activated_at: datetime | None
