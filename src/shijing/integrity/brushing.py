@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from shijing.integrity.definition import BrushingDefinition
-from shijing.integrity.dense import Block, EdgeArrays, detect_blocks
+from shijing.integrity.dense import Block, DetectionResult, EdgeArrays, detect_blocks
 from shijing.integrity.features import FINGERPRINTS, column
 from shijing.integrity.findings import Findings, FoundBlock
 
@@ -84,14 +84,53 @@ def _finding(block: Block, edges: EdgeArrays, orders: pa.Table) -> FoundBlock:
     )
 
 
-def _corroborated(block: FoundBlock, rule: BrushingDefinition) -> bool:
-    """Something besides the block's shape says it is a ring (see the definition)."""
-    e = block.evidence
-    return bool(
-        e["burst_share"] >= rule.corroborate_burst_share
-        or e["amount_regularity"] >= rule.corroborate_amount_regularity
-        or e["median_account_age_days"] <= rule.corroborate_account_age_days
-        or any(e["shared_fingerprints"].values())
+def _corroborated_part(
+    block: Block,
+    edges: EdgeArrays,
+    orders: pa.Table,
+    result: DetectionResult,
+    rule: BrushingDefinition,
+) -> Block | None:
+    """The part of a block something besides its shape says is a ring, or None when too little
+    is left. A member counts when their account was young at their first order in the block, or
+    they placed a block order through a device, card or address another member used, or one of
+    their block orders came in a burst or at the amount the ring pays; a shop counts where two
+    such members bought. Dense blocks of ordinary accounts buying at their own pace happen by
+    chance, and a ring's block drags in the honest buyers of the shops it camouflages at."""
+    rows = block.edges
+    buyers = edges.buyer[rows]
+    feats = result.features
+    signal = (feats.burst[rows] >= rule.corroborate_signal) | (
+        feats.amount[rows] >= rule.corroborate_signal
+    )
+    members: set[int] = {int(b) for b in buyers[signal]}
+    if edges.opened is not None:
+        first: dict[int, int] = {}
+        for b, t in zip(buyers.tolist(), edges.ts[rows].tolist(), strict=True):
+            first[b] = min(first.get(b, t), t)
+        young = rule.corroborate_account_age_days * 86_400
+        members |= {b for b, t in first.items() if t - int(edges.opened[b]) <= young}
+    for fingerprint in FINGERPRINTS:
+        users: dict[Any, set[int]] = {}
+        for value, b in zip(column(orders, fingerprint)[rows], buyers.tolist(), strict=True):
+            if value is not None:
+                users.setdefault(value, set()).add(b)
+        members |= {b for who in users.values() if len(who) >= 2 for b in who}
+    keep = np.fromiter((int(b) in members for b in buyers), dtype=bool, count=rows.shape[0])
+    shops = edges.shop[rows]
+    per_shop: dict[int, set[int]] = {}
+    for b, s in zip(buyers[keep].tolist(), shops[keep].tolist(), strict=True):
+        per_shop.setdefault(s, set()).add(b)
+    targets = {s for s, who in per_shop.items() if len(who) >= 2}
+    keep &= np.fromiter((int(s) in targets for s in shops), dtype=bool, count=rows.shape[0])
+    kept_buyers = np.unique(buyers[keep])
+    if kept_buyers.shape[0] < rule.corroborate_min_members:
+        return None
+    return replace(
+        block,
+        buyers=kept_buyers.astype(np.int64),
+        shops=np.unique(shops[keep]).astype(np.int64),
+        edges=rows[keep],
     )
 
 
@@ -129,13 +168,13 @@ def detect(orders: pa.Table, rule: BrushingDefinition) -> Findings:
     block_of_buyer = np.full(edges.n_buyers, -1, dtype=np.int64)
     uncorroborated = 0
     for block in result.blocks:
-        finding = _finding(block, edges, orders)
-        if not _corroborated(finding, rule):
+        kept = _corroborated_part(block, edges, orders, result, rule)
+        if kept is None:
             uncorroborated += 1
             continue
-        index = found.add_block(finding)
-        block_of_edge[block.edges] = index
-        block_of_buyer[block.buyers] = index
+        index = found.add_block(_finding(kept, edges, orders))
+        block_of_edge[kept.edges] = index
+        block_of_buyer[kept.buyers] = index
     order_ids = column(orders, "order_id")
     kept_edges = np.flatnonzero(result.edge_flagged & (block_of_edge >= 0))
     kept_buyers = np.flatnonzero(result.buyer_flagged & (block_of_buyer >= 0))

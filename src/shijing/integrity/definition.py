@@ -34,12 +34,12 @@ class BrushingDefinition(_Section):
     # more) carries the sharing as suspicion, combined with the detector's own (noisy-or).
     shared_min_buyers: int = Field(3, ge=2, le=1000)
     shared_weight: float = Field(0.7, ge=0.0, le=1.0)
-    # A block is kept only when something besides its shape says "ring": orders in bursts, the
-    # same amounts, young accounts or fingerprints its members share. Dense blocks of ordinary
-    # accounts buying ordinary things at their own pace happen by chance in a small market.
-    corroborate_burst_share: float = Field(0.3, ge=0.0, le=1.0)
-    corroborate_amount_regularity: float = Field(0.5, ge=0.0, le=1.0)
+    # A block is kept only where something besides its shape says "ring" (``brushing``): its
+    # members are the accounts that were young, shared a device, card or address with another
+    # member, or placed a block order in a burst or at the ring's amount (a feature this high)
     corroborate_account_age_days: float = Field(30.0, ge=0.0, le=3650.0)
+    corroborate_signal: float = Field(0.5, gt=0.0, le=1.0)
+    corroborate_min_members: int = Field(3, ge=2, le=1000)
 
     @field_validator("dense")
     @classmethod
@@ -89,9 +89,9 @@ class ReviewsDefinition(_Section):
 
 class ReturnsDefinition(_Section):
     window_days: int = Field(90, ge=7, le=365)
-    min_returns: int = Field(3, ge=2, le=1000)
+    min_returns: int = Field(4, ge=2, le=1000)
     prior_orders: float = Field(5.0, gt=0.0, le=1000.0, description="shrinkage toward the norm")
-    excess_rate: float = Field(0.3, gt=0.0, le=1.0, description="shrunk rate above the norm")
+    excess_rate: float = Field(0.35, gt=0.0, le=1.0, description="shrunk rate above the norm")
     remote_min_returns: int = Field(2, ge=1, le=1000)
     empty_box_min_shops: int = Field(2, ge=2, le=1000)
 

@@ -1,5 +1,5 @@
-"""Fake reviews: near-duplicate texts, five-star bursts from new accounts, and reviews by
-accounts flagged for brushing.
+"""Fake reviews: near-duplicate texts, five-star bursts from new accounts, and the reviews of
+orders flagged as brushing.
 
 Near-duplicates are found by MinHash LSH over character n-grams (``datasketch``): Chinese needs
 no word segmentation for it, and a template with a few characters changed stays close. A group
@@ -159,29 +159,30 @@ def _bursts(reviews: pa.Table, rule: ReviewsDefinition, found: Findings) -> int:
     return bursts
 
 
-def _by_flagged(reviews: pa.Table, flagged_buyers: set[int], found: Findings) -> int:
+def _on_brushed_orders(reviews: pa.Table, brushed: set[int], found: Findings) -> int:
+    """Reviews of orders flagged as brushing: the order was fake, so is its review. (Not every
+    review by a flagged account: a hijacked account's owner still writes honest ones.)"""
     n = 0
-    for review_id, buyer in zip(
-        column(reviews, "review_id"), column(reviews, "buyer_id"), strict=True
-    ):
-        if int(buyer) in flagged_buyers:
+    ids, orders = column(reviews, "review_id"), column(reviews, "order_id")
+    for review_id, order_id in zip(ids, orders, strict=True):
+        if order_id is not None and int(order_id) in brushed:
             n += 1
             found.flag(
                 "review",
                 int(review_id),
                 detector=BY_RING,
                 score=0.7,
-                reason="written by an account flagged for brushing",
+                reason="review of an order flagged as brushing",
             )
     return n
 
 
-def detect(reviews: pa.Table, rule: ReviewsDefinition, flagged_buyers: set[int]) -> Findings:
+def detect(reviews: pa.Table, rule: ReviewsDefinition, brushed_orders: set[int]) -> Findings:
     """Flags on reviews (and the groups they came in) from the window's reviews."""
     found = Findings()
     found.counts[DUPLICATE] = {"groups": _duplicates(reviews, rule, found)}
     found.counts[BURST] = {"bursts": _bursts(reviews, rule, found)}
-    found.counts[BY_RING] = {"reviews": _by_flagged(reviews, flagged_buyers, found)}
+    found.counts[BY_RING] = {"reviews": _on_brushed_orders(reviews, brushed_orders, found)}
     for key, value in found.counts.items():
         value["reviews_flagged"] = sum(1 for f in found.flags if f.detector == key)
     found.counts[DUPLICATE]["reviews"] = reviews.num_rows

@@ -66,11 +66,11 @@ def find(
     found.merge(fingerprints.detect(brushing_orders, definition.fingerprints))
     found.counts.update(rules.report(brushing_orders, definition.rules))
     say("reviews")
-    flagged_buyers = {f.subject_id for f in found.flags if f.subject_kind == "buyer"}
+    brushed = {f.subject_id for f in found.flags if f.subject_kind == "order"}
     review_facts = features.load(scorer, root, day, definition.reviews.window_days)
     found.merge(
         reviews.detect(
-            scorer.collect_arrow(features.reviews(review_facts)), definition.reviews, flagged_buyers
+            scorer.collect_arrow(features.reviews(review_facts)), definition.reviews, brushed
         )
     )
     say("returns")

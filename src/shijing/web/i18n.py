@@ -776,8 +776,8 @@ MESSAGES.update(
             "en": "Five-star burst from new accounts",
         },
         "ops.integrity.detector.reviews.ring_account": {
-            "zh-CN": "刷单账号的评价",
-            "en": "Reviews by brushing accounts",
+            "zh-CN": "刷单订单的评价",
+            "en": "Reviews of brushing orders",
         },
         "ops.integrity.detector.returns.serial": {"zh-CN": "频繁退货", "en": "Serial returns"},
         "ops.integrity.detector.returns.remote_address": {
