@@ -246,6 +246,7 @@ def report(
     rho_oracle, _ = spearman(oracle, quality)
     high_off = sorted(s for s in targets if off.get(s, 0) >= 80)
     high_on = sorted(s for s in targets if on.get(s, 0) >= 80)
+    high_oracle = sorted(s for s in targets if oracle.get(s, 0) >= 80)
     bought_off = [off[s] - oracle[s] for s in targets if s in off and s in oracle]
     bought_on = [on[s] - oracle[s] for s in targets if s in on and s in oracle]
     mean_off = sum(bought_off) / len(bought_off) if bought_off else float("nan")
@@ -269,7 +270,7 @@ def report(
 | false-positive rate, honest buyers / loyal fans (any detector) | {fpr_honest:.2%} of {len(honest)} / {fpr_loyal:.2%} of {len(loyal)} (goal ≤ 0.1%); honest buyers flagged by: {false_by} |
 | shop score vs true quality (Spearman), detection off → on (oracle) | {rho_off:.3f} ({n_off} scored) → **{rho_on:.3f}** ({n_on} scored) (oracle {rho_oracle:.3f}; goal ≥ 0.85) |
 | ring targets with a score (enough unflagged orders), off → on (oracle) | {sum(1 for t in targets if t in off)} → {sum(1 for t in targets if t in on)} ({sum(1 for t in targets if t in oracle)}) of {len(targets)} |
-| ring targets scoring ≥ 80, off → on | {len(high_off)} → **{len(high_on)}** of {len(targets)} |
+| ring targets scoring ≥ 80, off → on (oracle: what their own orders earn them) | {len(high_off)} → **{len(high_on)}** ({len(high_oracle)}) of {len(targets)} |
 | score a ring buys its shop (mean over scored targets, vs. the oracle) | off {mean_off:+.2f} → on {mean_on:+.2f} (ratio {ratio:.2f}; goal ≤ 0.1) |
 """
     print(text)
