@@ -453,3 +453,14 @@ def test_lifting_a_flag_needs_a_reason_and_happens_once(
         )
     ).all()
     assert others == []
+
+
+def test_the_dashboard_counts_the_open_blocks(
+    client: TestClient, session: Session, clock: ManualClock
+) -> None:
+    _plant(session, clock)  # one open block, one dismissed
+    _signed_in_operator(client, session, clock)
+    page = client.get("/ops", headers=EN)
+    assert page.status_code == 200
+    card = _text_of(page.text, "q-integrity", until="a")
+    assert card.split()[:2] == ["Integrity", "1"]

@@ -32,6 +32,7 @@ from shijing.core.http import ClockDep, DbSession, Id
 from shijing.core.pagination import PageParams, fetch_page
 from shijing.guarantees import balances
 from shijing.guarantees.models import BADGE_HOLDING, Claim, ClaimStatus, Enrolment
+from shijing.integrity.models import BlockStatus, IntegrityBlock
 from shijing.trust import service as trust
 from shijing.web import charts
 from shijing.web.pages import ops_integrity, ops_metrics, ops_queues, ops_scores
@@ -67,6 +68,11 @@ def _queue_counts(session: Session) -> dict[str, int]:
         ),
         "complaints": count(
             select(func.count(Complaint.id)).where(Complaint.status.in_(COMPLAINT_QUEUE))
+        ),
+        "integrity": count(
+            select(func.count(IntegrityBlock.id)).where(
+                IntegrityBlock.status == BlockStatus.OPEN.value
+            )
         ),
     }
 
